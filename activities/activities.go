@@ -1,0 +1,33 @@
+// Package activities holds the side effects of case workflows: projecting a
+// case to the read model (and, later, posting money and sending email).
+// Activities are methods on one struct holding their dependencies; workflows
+// refer to them through a typed nil pointer.
+package activities
+
+import (
+	"context"
+
+	"github.com/casedesk/casedesk"
+)
+
+// Projector writes a case and its new timeline events to the read model.
+type Projector interface {
+	ProjectCase(ctx context.Context, c casedesk.Case, events []casedesk.Event) error
+}
+
+// Activities are registered once by the worker.
+type Activities struct {
+	Store Projector
+}
+
+// ProjectInput is a case snapshot with the events not yet known to be projected.
+type ProjectInput struct {
+	Case   casedesk.Case    `json:"case"`
+	Events []casedesk.Event `json:"events"`
+}
+
+// ProjectCase writes in to the read model. It is idempotent, so retries and
+// replays never duplicate an event or move a case back to an older version.
+func (a *Activities) ProjectCase(ctx context.Context, in ProjectInput) error {
+	return a.Store.ProjectCase(ctx, in.Case, in.Events)
+}

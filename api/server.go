@@ -1,0 +1,127 @@
+// Package api is casedesk's HTTP API: Gin route groups per role, bearer-token
+// authentication, JSON bodies and RFC 9457 problem documents for errors.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/casedesk/casedesk"
+	"github.com/casedesk/casedesk/postgres"
+)
+
+// Store is what the API needs from the database.
+type Store interface {
+	Ping(ctx context.Context) error
+	UserByToken(ctx context.Context, tokenHash []byte) (casedesk.User, error)
+	User(ctx context.Context, id string) (casedesk.User, error)
+	CreateUser(ctx context.Context, u casedesk.User, tokenHash []byte) (casedesk.User, error)
+	CreateCustomer(ctx context.Context, c casedesk.Customer) (casedesk.Customer, error)
+	Customer(ctx context.Context, id string) (casedesk.Customer, error)
+	CreatePayment(ctx context.Context, p casedesk.Payment) (casedesk.Payment, error)
+	Payments(ctx context.Context, customerID string) ([]casedesk.Payment, error)
+	CreateInvoice(ctx context.Context, inv casedesk.Invoice) (casedesk.Invoice, error)
+	Invoices(ctx context.Context, customerID string) ([]casedesk.Invoice, error)
+	ReserveCase(ctx context.Context, req postgres.CaseRequest, newID func() string) (string, bool, error)
+	Case(ctx context.Context, id string) (casedesk.Case, error)
+	CaseEvents(ctx context.Context, id string) ([]casedesk.Event, error)
+	ListCases(ctx context.Context, f postgres.CaseFilter) ([]casedesk.Case, string, error)
+}
+
+// Cases opens cases and sends them actions (the case workflows).
+type Cases interface {
+	Open(ctx context.Context, id string, req casedesk.OpenRequest, by casedesk.Actor) (casedesk.Case, error)
+	Act(ctx context.Context, id string, cmd casedesk.Command, by casedesk.Actor) (casedesk.Case, error)
+}
+
+// Server holds the API's dependencies.
+type Server struct {
+	Store  Store
+	Cases  Cases
+	Logger *slog.Logger
+	// TemporalHealth checks that Temporal answers, for /readyz.
+	TemporalHealth func(ctx context.Context) error
+	// Now is the API's clock.
+	Now func() time.Time
+	// ActionTimeout bounds how long a request waits for a case workflow.
+	ActionTimeout time.Duration
+}
+
+// Handler returns the HTTP handler with every route.
+func (s *Server) Handler() http.Handler {
+	if s.Now == nil {
+		s.Now = time.Now
+	}
+	if s.ActionTimeout == 0 {
+		s.ActionTimeout = 30 * time.Second
+	}
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.HandleMethodNotAllowed = true
+	r.Use(s.requestID(), recovery())
+	r.NoRoute(func(c *gin.Context) { writeError(c, casedesk.Errorf(casedesk.ENOTFOUND, "no such endpoint")) })
+	r.NoMethod(func(c *gin.Context) {
+		c.Header("Content-Type", "application/problem+json")
+		c.AbortWithStatusJSON(http.StatusMethodNotAllowed, Problem{Type: "about:blank", Title: "Method Not Allowed",
+			Status: http.StatusMethodNotAllowed, Detail: "this method is not allowed here", Instance: c.Request.URL.Path,
+			Code: "method_not_allowed", RequestID: c.GetString(ctxRequestID)})
+	})
+
+	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	r.GET("/readyz", s.readyz)
+	r.GET("/openapi.json", serveOpenAPI)
+
+	v1 := r.Group("/v1", s.authenticate())
+	staff := v1.Group("", require(casedesk.RoleAgent, casedesk.RoleSupervisor, casedesk.RoleAdmin))
+	admin := v1.Group("", require(casedesk.RoleAdmin))
+
+	admin.POST("/users", s.createUser)
+	staff.GET("/me", s.me)
+
+	staff.POST("/customers", s.createCustomer)
+	staff.GET("/customers/:id", s.getCustomer)
+	staff.POST("/customers/:id/payments", s.createPayment)
+	staff.GET("/customers/:id/payments", s.listPayments)
+	staff.POST("/customers/:id/invoices", s.createInvoice)
+	staff.GET("/customers/:id/invoices", s.listInvoices)
+
+	staff.POST("/cases", s.openCase)
+	staff.GET("/cases", s.listCases)
+	staff.GET("/cases/:id", s.getCase)
+	staff.GET("/cases/:id/events", s.caseEvents)
+	staff.POST("/cases/:id/assign", s.assign)
+	staff.POST("/cases/:id/reply", action[casedesk.Reply](s, false))
+	staff.POST("/cases/:id/notes", action[casedesk.AddNote](s, false))
+	staff.POST("/cases/:id/request-info", action[casedesk.RequestInfo](s, false))
+	staff.POST("/cases/:id/customer-reply", action[casedesk.CustomerReply](s, false))
+	staff.POST("/cases/:id/resolve", action[casedesk.Resolve](s, false))
+	staff.POST("/cases/:id/reopen", action[casedesk.Reopen](s, false))
+	staff.POST("/cases/:id/close", action[casedesk.Close](s, true))
+	return r
+}
+
+func (s *Server) readyz(c *gin.Context) {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 3*time.Second)
+	defer cancel()
+	checks := gin.H{"postgres": "ok", "temporal": "ok"}
+	ready := true
+	if err := s.Store.Ping(ctx); err != nil {
+		checks["postgres"], ready = "unreachable", false
+		logger(c).Warn("readiness: postgres", "error", err)
+	}
+	if s.TemporalHealth != nil {
+		if err := s.TemporalHealth(ctx); err != nil {
+			checks["temporal"], ready = "unreachable", false
+			logger(c).Warn("readiness: temporal", "error", err)
+		}
+	}
+	status := http.StatusOK
+	if !ready {
+		status = http.StatusServiceUnavailable
+	}
+	c.JSON(status, gin.H{"ready": ready, "checks": checks})
+}

@@ -1,0 +1,38 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/casedesk/casedesk"
+)
+
+type userCreated struct {
+	casedesk.User
+	// Token is shown once, at creation; only its hash is stored.
+	Token string `json:"token"`
+}
+
+func (s *Server) createUser(c *gin.Context) {
+	var req casedesk.NewUserRequest
+	if !bind(c, &req, false) {
+		return
+	}
+	if err := req.Validate(); err != nil {
+		writeError(c, err)
+		return
+	}
+	token := casedesk.NewToken()
+	u, err := s.Store.CreateUser(c.Request.Context(), casedesk.User{
+		ID: casedesk.NewID(casedesk.PrefixUser, 8), Name: req.Name, Email: req.Email, Role: req.Role,
+	}, casedesk.HashToken(token))
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	logger(c).Info("user created", "new_user_id", u.ID, "role", u.Role)
+	c.JSON(http.StatusCreated, userCreated{User: u, Token: token})
+}
+
+func (s *Server) me(c *gin.Context) { c.JSON(http.StatusOK, currentUser(c)) }

@@ -1,0 +1,184 @@
+// Package casedesk holds the case rules as plain Go: case types, statuses and
+// their transitions, the actions that move a case, and the checks on their input.
+// It imports nothing from Temporal, SQL or HTTP; workflows call it and the API
+// reuses its validation.
+package casedesk
+
+import (
+	"slices"
+	"time"
+)
+
+// Type is the kind of a case.
+type Type string
+
+const (
+	TypeInquiry    Type = "inquiry"
+	TypeDispute    Type = "dispute"
+	TypeChargeback Type = "chargeback"
+	TypeRefund     Type = "refund"
+)
+
+// Types lists every case type of the product.
+var Types = []Type{TypeInquiry, TypeDispute, TypeChargeback, TypeRefund}
+
+// OpenableTypes lists the case types that can be opened today.
+var OpenableTypes = []Type{TypeInquiry}
+
+// Status is where a case stands.
+type Status string
+
+const (
+	StatusNew               Status = "new"
+	StatusOpen              Status = "open"
+	StatusWaitingOnCustomer Status = "waiting_on_customer"
+	StatusPendingApproval   Status = "pending_approval"
+	StatusEscalated         Status = "escalated"
+	StatusResolved          Status = "resolved"
+	StatusClosed            Status = "closed"
+)
+
+// Statuses lists every status in lifecycle order.
+var Statuses = []Status{StatusNew, StatusOpen, StatusWaitingOnCustomer, StatusPendingApproval, StatusEscalated, StatusResolved, StatusClosed}
+
+// Priority orders the work.
+type Priority string
+
+const (
+	PriorityLow    Priority = "low"
+	PriorityNormal Priority = "normal"
+	PriorityHigh   Priority = "high"
+	PriorityUrgent Priority = "urgent"
+)
+
+// Priorities lists every priority from lowest to highest.
+var Priorities = []Priority{PriorityLow, PriorityNormal, PriorityHigh, PriorityUrgent}
+
+// Channel is how the customer reached us.
+type Channel string
+
+const (
+	ChannelPhone  Channel = "phone"
+	ChannelEmail  Channel = "email"
+	ChannelChat   Channel = "chat"
+	ChannelSocial Channel = "social"
+	ChannelWeb    Channel = "web"
+)
+
+// Channels lists every channel.
+var Channels = []Channel{ChannelPhone, ChannelEmail, ChannelChat, ChannelSocial, ChannelWeb}
+
+// Outcomes of a resolved case.
+const (
+	OutcomeAnswered   = "answered"
+	OutcomeNoResponse = "no_response"
+	OutcomeUpheld     = "upheld"
+	OutcomeRejected   = "rejected"
+)
+
+// outcomes lists the outcomes an agent may choose when resolving, per type.
+var outcomes = map[Type][]string{
+	TypeInquiry: {OutcomeAnswered, OutcomeNoResponse},
+}
+
+// Outcomes returns the outcomes a case of type t may be resolved with.
+func Outcomes(t Type) []string { return slices.Clone(outcomes[t]) }
+
+// DefaultReopenWindow is how long a resolved case may be reopened before it closes by itself.
+const DefaultReopenWindow = 7 * 24 * time.Hour
+
+// Case is the state of one case. The workflow owns it; the read model mirrors it.
+type Case struct {
+	ID                     string     `json:"id"`
+	Type                   Type       `json:"type"`
+	Status                 Status     `json:"status"`
+	Priority               Priority   `json:"priority"`
+	Channel                Channel    `json:"channel"`
+	CustomerID             string     `json:"customer_id"`
+	AssigneeID             string     `json:"assignee_id"`
+	Subject                string     `json:"subject"`
+	Description            string     `json:"description"`
+	Category               string     `json:"category"`
+	IdentityVerified       bool       `json:"identity_verified"`
+	Outcome                string     `json:"outcome"`
+	ResolutionSummary      string     `json:"resolution_summary"`
+	FirstContactResolution bool       `json:"first_contact_resolution"`
+	SLA                    SLA        `json:"sla"`
+	OpenedBy               string     `json:"opened_by"`
+	OpenedAt               time.Time  `json:"opened_at"`
+	UpdatedAt              time.Time  `json:"updated_at"`
+	ResolvedAt             *time.Time `json:"resolved_at"`
+	ClosedAt               *time.Time `json:"closed_at"`
+	// ReopenUntil is when a resolved case closes by itself.
+	ReopenUntil *time.Time `json:"reopen_until"`
+	Version     int64      `json:"version"`
+	// LastSeq is the sequence number of the case's latest timeline event.
+	LastSeq int64 `json:"last_seq"`
+
+	// Facts kept for first-contact resolution and reporting.
+	PublicReplies  int  `json:"public_replies"`
+	CustomerWaited bool `json:"customer_waited"`
+	WasEscalated   bool `json:"was_escalated"`
+	ReopenCount    int  `json:"reopen_count"`
+}
+
+// SLA is the case's service-level state.
+type SLA struct {
+	FirstResponseDue      *time.Time `json:"first_response_due"`
+	FirstResponseAt       *time.Time `json:"first_response_at"`
+	FirstResponseBreached bool       `json:"first_response_breached"`
+	ResolutionDue         *time.Time `json:"resolution_due"`
+	ResolutionBreached    bool       `json:"resolution_breached"`
+	Paused                bool       `json:"paused"`
+}
+
+// Event is one entry of a case's append-only timeline.
+type Event struct {
+	Seq   int64          `json:"seq"`
+	Type  string         `json:"type"`
+	Actor string         `json:"actor"`
+	At    time.Time      `json:"at"`
+	Data  map[string]any `json:"data"`
+}
+
+// Timeline event types.
+const (
+	EventOpened          = "case_opened"
+	EventAssigned        = "assigned"
+	EventReplied         = "replied"
+	EventNoteAdded       = "note_added"
+	EventInfoRequested   = "info_requested"
+	EventCustomerReplied = "customer_replied"
+	EventResolved        = "resolved"
+	EventReopened        = "reopened"
+	EventClosed          = "closed"
+)
+
+// Role is what a user may do.
+type Role string
+
+const (
+	RoleAgent      Role = "agent"
+	RoleSupervisor Role = "supervisor"
+	RoleAdmin      Role = "admin"
+	// RoleSystem acts for timers inside the workflow.
+	RoleSystem Role = "system"
+)
+
+// Roles lists the roles a user can be given.
+var Roles = []Role{RoleAgent, RoleSupervisor, RoleAdmin}
+
+// IsStaff reports whether r may work cases.
+func (r Role) IsStaff() bool { return r == RoleAgent || r == RoleSupervisor || r == RoleAdmin }
+
+// CanAssignCases reports whether users of role r may be assigned cases.
+func (r Role) CanAssignCases() bool { return r == RoleAgent || r == RoleSupervisor }
+
+// Actor is who performs an action.
+type Actor struct {
+	ID   string `json:"id"`
+	Role Role   `json:"role"`
+}
+
+// SystemActor is the actor of timer-driven changes.
+var SystemActor = Actor{ID: "system", Role: RoleSystem}

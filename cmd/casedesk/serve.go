@@ -1,0 +1,161 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/casedesk/casedesk"
+	"github.com/casedesk/casedesk/activities"
+	"github.com/casedesk/casedesk/api"
+	"github.com/casedesk/casedesk/config"
+	"github.com/casedesk/casedesk/postgres"
+	"github.com/casedesk/casedesk/temporalclient"
+	"github.com/casedesk/casedesk/worker"
+)
+
+// deps are the connections every long-running command needs.
+type deps struct {
+	cfg      config.Config
+	log      *slog.Logger
+	db       *postgres.DB
+	temporal client.Client
+}
+
+func connect(ctx context.Context) (*deps, error) {
+	cfg, err := config.Load()
+	if err != nil {
+		return nil, err
+	}
+	log := cfg.Logger()
+	slog.SetDefault(log)
+	db, err := postgres.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	version, err := db.Migrate(ctx)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	log.Info("database ready", "schema_version", version)
+	tc, err := temporalclient.Dial(ctx, cfg, log)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return &deps{cfg: cfg, log: log, db: db, temporal: tc}, nil
+}
+
+func (d *deps) close() {
+	d.temporal.Close()
+	d.db.Close()
+}
+
+func (d *deps) rules() casedesk.Rules {
+	r := casedesk.DefaultRules()
+	r.ReopenWindow = d.cfg.ReopenWindow
+	return r
+}
+
+func runAPI(ctx context.Context, _ []string, _ io.Writer) error {
+	d, err := connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer d.close()
+	return serveAPI(ctx, d)
+}
+
+func runWorker(ctx context.Context, _ []string, _ io.Writer) error {
+	d, err := connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer d.close()
+	return runCaseWorker(ctx, d)
+}
+
+func runDev(ctx context.Context, _ []string, _ io.Writer) error {
+	d, err := connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer d.close()
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return runCaseWorker(ctx, d) })
+	g.Go(func() error { return serveAPI(ctx, d) })
+	return g.Wait()
+}
+
+func runCaseWorker(ctx context.Context, d *deps) error {
+	w := worker.New(d.temporal, &activities.Activities{Store: d.db})
+	if err := w.Start(); err != nil {
+		return fmt.Errorf("start worker: %w", err)
+	}
+	d.log.Info("worker started", "task_queue", "casedesk-cases", "namespace", d.cfg.TemporalNamespace)
+	<-ctx.Done()
+	w.Stop()
+	d.log.Info("worker stopped")
+	return nil
+}
+
+func serveAPI(ctx context.Context, d *deps) error {
+	srv := &api.Server{
+		Store:  d.db,
+		Cases:  &temporalclient.Cases{Client: d.temporal, Rules: d.rules()},
+		Logger: d.log,
+		TemporalHealth: func(ctx context.Context) error {
+			_, err := d.temporal.CheckHealth(ctx, &client.CheckHealthRequest{})
+			return err
+		},
+	}
+	hs := &http.Server{
+		Addr:              d.cfg.HTTPAddr,
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.ListenAndServe() }()
+	d.log.Info("api listening", "addr", "http://"+d.cfg.HTTPAddr)
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve %s: %w", d.cfg.HTTPAddr, err)
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	d.log.Info("api stopped")
+	return nil
+}
+
+func runMigrate(ctx context.Context, _ []string, stdout io.Writer) error {
+	cfg, err := config.Load()
+	if err != nil {
+		return err
+	}
+	db, err := postgres.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	v, err := db.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "database schema at version %d\n", v)
+	return nil
+}

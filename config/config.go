@@ -1,0 +1,102 @@
+// Package config reads casedesk's configuration from the environment. Every
+// variable has a default suited to `make run`; the README documents them.
+package config
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the whole configuration of every casedesk process.
+type Config struct {
+	HTTPAddr          string        // CASEDESK_HTTP_ADDR
+	DatabaseURL       string        // DATABASE_URL
+	TemporalAddress   string        // TEMPORAL_ADDRESS
+	TemporalNamespace string        // TEMPORAL_NAMESPACE
+	TemporalAPIKey    string        // TEMPORAL_API_KEY (implies TLS)
+	TemporalTLS       bool          // TEMPORAL_TLS
+	AdminToken        string        // CASEDESK_ADMIN_TOKEN
+	SendGridAPIKey    string        // SENDGRID_API_KEY
+	SendGridBaseURL   string        // SENDGRID_BASE_URL
+	ReopenWindow      time.Duration // CASEDESK_REOPEN_WINDOW
+	DemoTokensFile    string        // CASEDESK_DEMO_TOKENS_FILE
+	LogLevel          slog.Level    // CASEDESK_LOG_LEVEL
+	LogFormat         string        // CASEDESK_LOG_FORMAT: text or json
+}
+
+// Defaults.
+const (
+	DefaultHTTPAddr          = "127.0.0.1:8080"
+	DefaultDatabaseURL       = "postgres://casedesk:casedesk@127.0.0.1:5433/casedesk?sslmode=disable"
+	DefaultTemporalAddress   = "127.0.0.1:7233"
+	DefaultTemporalNamespace = "default"
+	DefaultSendGridBaseURL   = "https://api.sendgrid.com"
+	DefaultReopenWindow      = 7 * 24 * time.Hour
+)
+
+// FromEnv reads the configuration from getenv (os.Getenv in production).
+func FromEnv(getenv func(string) string) (Config, error) {
+	get := func(name, def string) string {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			return v
+		}
+		return def
+	}
+	c := Config{
+		HTTPAddr:          get("CASEDESK_HTTP_ADDR", DefaultHTTPAddr),
+		DatabaseURL:       get("DATABASE_URL", DefaultDatabaseURL),
+		TemporalAddress:   get("TEMPORAL_ADDRESS", DefaultTemporalAddress),
+		TemporalNamespace: get("TEMPORAL_NAMESPACE", DefaultTemporalNamespace),
+		TemporalAPIKey:    get("TEMPORAL_API_KEY", ""),
+		AdminToken:        get("CASEDESK_ADMIN_TOKEN", ""),
+		SendGridAPIKey:    get("SENDGRID_API_KEY", ""),
+		SendGridBaseURL:   get("SENDGRID_BASE_URL", DefaultSendGridBaseURL),
+		DemoTokensFile:    get("CASEDESK_DEMO_TOKENS_FILE", ".data/demo-tokens.txt"),
+		LogFormat:         get("CASEDESK_LOG_FORMAT", "text"),
+	}
+	var errs []string
+	if v := get("TEMPORAL_TLS", "false"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, "TEMPORAL_TLS must be true or false")
+		}
+		c.TemporalTLS = b || c.TemporalAPIKey != ""
+	}
+	c.ReopenWindow = DefaultReopenWindow
+	if v := get("CASEDESK_REOPEN_WINDOW", ""); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			errs = append(errs, "CASEDESK_REOPEN_WINDOW must be a positive duration such as 168h")
+		}
+		c.ReopenWindow = d
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(get("CASEDESK_LOG_LEVEL", "info"))); err != nil {
+		errs = append(errs, "CASEDESK_LOG_LEVEL must be debug, info, warn or error")
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		errs = append(errs, "CASEDESK_LOG_FORMAT must be text or json")
+	}
+	if c.AdminToken != "" && len(c.AdminToken) < 16 {
+		errs = append(errs, "CASEDESK_ADMIN_TOKEN must be at least 16 characters")
+	}
+	if len(errs) > 0 {
+		return c, fmt.Errorf("configuration: %s", strings.Join(errs, "; "))
+	}
+	return c, nil
+}
+
+// Load reads the configuration from the process environment.
+func Load() (Config, error) { return FromEnv(os.Getenv) }
+
+// Logger returns the process logger the configuration asks for.
+func (c Config) Logger() *slog.Logger {
+	opts := &slog.HandlerOptions{Level: c.LogLevel}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+}

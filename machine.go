@@ -1,0 +1,395 @@
+package casedesk
+
+import (
+	"slices"
+	"strings"
+	"time"
+)
+
+// transitions lists, for each status, the statuses a case may move to.
+// Moves within a status (a note, a reply while open) are not transitions.
+var transitions = map[Status][]Status{
+	StatusNew:               {StatusOpen, StatusEscalated},
+	StatusOpen:              {StatusWaitingOnCustomer, StatusPendingApproval, StatusEscalated, StatusResolved},
+	StatusWaitingOnCustomer: {StatusOpen, StatusPendingApproval, StatusEscalated, StatusResolved},
+	StatusPendingApproval:   {StatusOpen, StatusWaitingOnCustomer, StatusEscalated, StatusResolved},
+	StatusEscalated:         {StatusOpen, StatusWaitingOnCustomer, StatusPendingApproval, StatusResolved},
+	StatusResolved:          {StatusOpen, StatusClosed},
+	StatusClosed:            nil,
+}
+
+// CanTransition reports whether a case may move from one status to another.
+func CanTransition(from, to Status) bool {
+	return slices.Contains(transitions[from], to)
+}
+
+// Command is an action on a case. Name is the action's name in the API and
+// the name of the workflow Update that carries it.
+type Command interface {
+	Name() string
+}
+
+// The commands of the case core.
+type (
+	Assign struct {
+		AssigneeID string `json:"assignee_id"`
+	}
+	Reply struct {
+		Body string `json:"body"`
+	}
+	AddNote struct {
+		Body string `json:"body"`
+	}
+	RequestInfo struct {
+		Body string `json:"body"`
+	}
+	CustomerReply struct {
+		Body string `json:"body"`
+	}
+	Resolve struct {
+		Outcome string `json:"outcome"`
+		Summary string `json:"summary"`
+	}
+	Reopen struct {
+		Reason string `json:"reason"`
+	}
+	Close struct{}
+	// AutoClose is issued by the workflow when the reopen window ends.
+	AutoClose struct{}
+)
+
+func (Assign) Name() string        { return "assign" }
+func (Reply) Name() string         { return "reply" }
+func (AddNote) Name() string       { return "notes" }
+func (RequestInfo) Name() string   { return "request-info" }
+func (CustomerReply) Name() string { return "customer-reply" }
+func (Resolve) Name() string       { return "resolve" }
+func (Reopen) Name() string        { return "reopen" }
+func (Close) Name() string         { return "close" }
+func (AutoClose) Name() string     { return "auto-close" }
+
+// Limits on free text.
+const (
+	MaxSubjectLen = 200
+	MaxBodyLen    = 20000
+	MaxReasonLen  = 2000
+)
+
+// Rules are the settings a case is decided with. They travel with the
+// workflow so that a running case keeps the rules it was opened under.
+type Rules struct {
+	ReopenWindow time.Duration `json:"reopen_window"`
+}
+
+// DefaultRules returns the rules of DESIGN.md.
+func DefaultRules() Rules { return Rules{ReopenWindow: DefaultReopenWindow} }
+
+// Decide applies cmd by actor at now to c. It returns the new case and the
+// timeline events the change produced, or an error and leaves nothing changed:
+// EINVALID for bad input, ECONFLICT for an action the status does not allow,
+// EFORBIDDEN for an actor who may not act. Decide is pure: c is not modified.
+func (r Rules) Decide(c Case, cmd Command, by Actor, now time.Time) (Case, []Event, error) {
+	now = now.UTC().Truncate(time.Microsecond)
+	if c.Status == StatusClosed {
+		return c, nil, Errorf(ECONFLICT, "case %s is closed", c.ID)
+	}
+	if by.Role != RoleSystem && !by.Role.IsStaff() {
+		return c, nil, Errorf(EFORBIDDEN, "only staff may act on cases")
+	}
+	d := decision{c: c, by: by, now: now}
+	var err error
+	switch cmd := cmd.(type) {
+	case Assign:
+		err = d.assign(cmd)
+	case Reply:
+		err = d.reply(cmd)
+	case AddNote:
+		err = d.note(cmd)
+	case RequestInfo:
+		err = d.requestInfo(cmd)
+	case CustomerReply:
+		err = d.customerReply(cmd)
+	case Resolve:
+		err = d.resolve(cmd, r)
+	case Reopen:
+		err = d.reopen(cmd)
+	case Close:
+		err = d.close("closed by staff")
+	case AutoClose:
+		if by.Role != RoleSystem {
+			return c, nil, Errorf(EFORBIDDEN, "only the system closes cases automatically")
+		}
+		if c.ReopenUntil == nil || now.Before(*c.ReopenUntil) {
+			return c, nil, Errorf(ECONFLICT, "the reopen window of case %s has not ended", c.ID)
+		}
+		err = d.close("reopen window ended")
+	default:
+		return c, nil, Errorf(EINVALID, "unknown action %T", cmd)
+	}
+	if err != nil {
+		return c, nil, err
+	}
+	d.c.Version++
+	d.c.UpdatedAt = now
+	return d.c, d.events, nil
+}
+
+// decision accumulates one command's effect on a copy of the case.
+type decision struct {
+	c      Case
+	by     Actor
+	now    time.Time
+	events []Event
+}
+
+func (d *decision) emit(typ string, data map[string]any) {
+	d.c.LastSeq++
+	if data == nil {
+		data = map[string]any{}
+	}
+	d.events = append(d.events, Event{Seq: d.c.LastSeq, Type: typ, Actor: d.by.ID, At: d.now, Data: data})
+}
+
+func (d *decision) moveTo(to Status, action string) error {
+	if d.c.Status == to {
+		return nil
+	}
+	if !CanTransition(d.c.Status, to) {
+		return Errorf(ECONFLICT, "cannot %s a case that is %s", action, d.c.Status)
+	}
+	d.c.Status = to
+	return nil
+}
+
+// requireStatus refuses the action unless the case is in one of the statuses.
+func (d *decision) requireStatus(action string, allowed ...Status) error {
+	if slices.Contains(allowed, d.c.Status) {
+		return nil
+	}
+	return Errorf(ECONFLICT, "cannot %s a case that is %s", action, d.c.Status)
+}
+
+func (d *decision) assign(cmd Assign) error {
+	if strings.TrimSpace(cmd.AssigneeID) == "" {
+		return Invalid("assignee_id", "is required")
+	}
+	if err := d.requireStatus("assign", StatusNew, StatusOpen, StatusWaitingOnCustomer, StatusPendingApproval, StatusEscalated); err != nil {
+		return err
+	}
+	if cmd.AssigneeID == d.c.AssigneeID {
+		return Errorf(ECONFLICT, "case %s is already assigned to %s", d.c.ID, cmd.AssigneeID)
+	}
+	prev := d.c.AssigneeID
+	d.c.AssigneeID = cmd.AssigneeID
+	if d.c.Status == StatusNew {
+		if err := d.moveTo(StatusOpen, "assign"); err != nil {
+			return err
+		}
+	}
+	d.emit(EventAssigned, map[string]any{"assignee_id": cmd.AssigneeID, "previous_assignee_id": prev})
+	return nil
+}
+
+func checkBody(field, body string, max int) (string, error) {
+	body = strings.TrimSpace(body)
+	if body == "" {
+		return "", Invalid(field, "is required")
+	}
+	if n := len([]rune(body)); n > max {
+		return "", Invalid(field, "is %d characters long; the limit is %d", n, max)
+	}
+	return MaskCardNumbers(body), nil
+}
+
+func (d *decision) reply(cmd Reply) error {
+	body, err := checkBody("body", cmd.Body, MaxBodyLen)
+	if err != nil {
+		return err
+	}
+	if d.c.Status == StatusNew {
+		return Errorf(ECONFLICT, "assign case %s before replying", d.c.ID)
+	}
+	if err := d.requireStatus("reply to", StatusOpen, StatusWaitingOnCustomer, StatusPendingApproval, StatusEscalated); err != nil {
+		return err
+	}
+	d.publicReply()
+	d.emit(EventReplied, map[string]any{"body": body})
+	return nil
+}
+
+// publicReply records a message to the customer, which meets first response.
+func (d *decision) publicReply() {
+	d.c.PublicReplies++
+	if d.c.SLA.FirstResponseAt == nil {
+		at := d.now
+		d.c.SLA.FirstResponseAt = &at
+	}
+}
+
+func (d *decision) note(cmd AddNote) error {
+	body, err := checkBody("body", cmd.Body, MaxBodyLen)
+	if err != nil {
+		return err
+	}
+	d.emit(EventNoteAdded, map[string]any{"body": body})
+	return nil
+}
+
+func (d *decision) requestInfo(cmd RequestInfo) error {
+	body, err := checkBody("body", cmd.Body, MaxBodyLen)
+	if err != nil {
+		return err
+	}
+	if err := d.requireStatus("request information on", StatusOpen); err != nil {
+		if d.c.Status == StatusNew {
+			return Errorf(ECONFLICT, "assign case %s before requesting information", d.c.ID)
+		}
+		return err
+	}
+	if err := d.moveTo(StatusWaitingOnCustomer, "request information on"); err != nil {
+		return err
+	}
+	d.publicReply()
+	d.c.CustomerWaited = true
+	d.emit(EventInfoRequested, map[string]any{"body": body})
+	return nil
+}
+
+func (d *decision) customerReply(cmd CustomerReply) error {
+	body, err := checkBody("body", cmd.Body, MaxBodyLen)
+	if err != nil {
+		return err
+	}
+	from := d.c.Status
+	switch from {
+	case StatusWaitingOnCustomer:
+		if err := d.moveTo(StatusOpen, "record a customer reply on"); err != nil {
+			return err
+		}
+	case StatusResolved:
+		// A customer writing back about a resolved case reopens it, as long as
+		// the reopen window has not ended.
+		if err := d.reopenResolved(); err != nil {
+			return err
+		}
+	}
+	d.emit(EventCustomerReplied, map[string]any{"body": body, "previous_status": string(from), "status": string(d.c.Status)})
+	if from == StatusResolved {
+		d.emit(EventReopened, map[string]any{"reason": "the customer replied"})
+	}
+	return nil
+}
+
+func (d *decision) resolve(cmd Resolve, r Rules) error {
+	var v Validation
+	allowed := outcomes[d.c.Type]
+	if cmd.Outcome == "" {
+		v.Add("outcome", "is required")
+	} else if !slices.Contains(allowed, cmd.Outcome) {
+		v.Add("outcome", "must be one of %s for a %s case", strings.Join(allowed, ", "), d.c.Type)
+	}
+	summary := strings.TrimSpace(cmd.Summary)
+	if n := len([]rune(summary)); n > MaxBodyLen {
+		v.Add("summary", "is %d characters long; the limit is %d", n, MaxBodyLen)
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	if d.c.Status == StatusNew {
+		return Errorf(ECONFLICT, "assign case %s before resolving it", d.c.ID)
+	}
+	if err := d.requireStatus("resolve", StatusOpen, StatusWaitingOnCustomer); err != nil {
+		return err
+	}
+	if err := d.moveTo(StatusResolved, "resolve"); err != nil {
+		return err
+	}
+	at := d.now
+	until := d.now.Add(r.ReopenWindow)
+	d.c.Outcome = cmd.Outcome
+	d.c.ResolutionSummary = MaskCardNumbers(summary)
+	d.c.ResolvedAt = &at
+	d.c.ReopenUntil = &until
+	if d.c.SLA.FirstResponseAt == nil {
+		d.c.SLA.FirstResponseAt = &at
+	}
+	d.c.FirstContactResolution = d.c.PublicReplies <= 1 && !d.c.CustomerWaited && !d.c.WasEscalated && d.c.ReopenCount == 0
+	d.emit(EventResolved, map[string]any{
+		"outcome":                  cmd.Outcome,
+		"summary":                  d.c.ResolutionSummary,
+		"first_contact_resolution": d.c.FirstContactResolution,
+		"reopen_until":             until,
+	})
+	return nil
+}
+
+func (d *decision) reopen(cmd Reopen) error {
+	reason, err := checkBody("reason", cmd.Reason, MaxReasonLen)
+	if err != nil {
+		return err
+	}
+	if err := d.requireStatus("reopen", StatusResolved); err != nil {
+		return err
+	}
+	if err := d.reopenResolved(); err != nil {
+		return err
+	}
+	d.emit(EventReopened, map[string]any{"reason": reason})
+	return nil
+}
+
+func (d *decision) reopenResolved() error {
+	if d.c.ReopenUntil != nil && !d.now.Before(*d.c.ReopenUntil) {
+		return Errorf(ECONFLICT, "the reopen window of case %s ended at %s", d.c.ID, d.c.ReopenUntil.Format(time.RFC3339))
+	}
+	if err := d.moveTo(StatusOpen, "reopen"); err != nil {
+		return err
+	}
+	d.c.ReopenCount++
+	d.c.Outcome = ""
+	d.c.ResolutionSummary = ""
+	d.c.ResolvedAt = nil
+	d.c.ReopenUntil = nil
+	d.c.FirstContactResolution = false
+	return nil
+}
+
+func (d *decision) close(reason string) error {
+	if err := d.requireStatus("close", StatusResolved); err != nil {
+		return err
+	}
+	if err := d.moveTo(StatusClosed, "close"); err != nil {
+		return err
+	}
+	at := d.now
+	d.c.ClosedAt = &at
+	d.c.ReopenUntil = nil
+	d.emit(EventClosed, map[string]any{"reason": reason})
+	return nil
+}
+
+// Sanitize masks card numbers in the free text of cmd, so that the raw
+// numbers never reach workflow history or the timeline.
+func Sanitize(cmd Command) Command {
+	switch c := cmd.(type) {
+	case Reply:
+		c.Body = MaskCardNumbers(c.Body)
+		return c
+	case AddNote:
+		c.Body = MaskCardNumbers(c.Body)
+		return c
+	case RequestInfo:
+		c.Body = MaskCardNumbers(c.Body)
+		return c
+	case CustomerReply:
+		c.Body = MaskCardNumbers(c.Body)
+		return c
+	case Resolve:
+		c.Summary = MaskCardNumbers(c.Summary)
+		return c
+	case Reopen:
+		c.Reason = MaskCardNumbers(c.Reason)
+		return c
+	}
+	return cmd
+}

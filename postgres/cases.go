@@ -1,0 +1,258 @@
+package postgres
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/casedesk/casedesk"
+)
+
+// CaseRequest is a request to open a case, kept so that a retried request
+// with the same Idempotency-Key finds the case it opened.
+type CaseRequest struct {
+	ActorID        string
+	IdempotencyKey string // empty when the client sent none
+	RequestHash    []byte
+}
+
+// ReserveCase reserves a new case ID for req, or returns the ID already
+// reserved for the same actor and Idempotency-Key (existing is then true).
+// The same key with a different request hash is a conflict.
+func (db *DB) ReserveCase(ctx context.Context, req CaseRequest, newID func() string) (id string, existing bool, err error) {
+	var key *string
+	if req.IdempotencyKey != "" {
+		key = &req.IdempotencyKey
+	}
+	for range 10 {
+		if key != nil {
+			var hash []byte
+			err := db.Pool.QueryRow(ctx, `
+				SELECT case_id, request_hash FROM case_requests WHERE actor_id = $1 AND idempotency_key = $2`,
+				req.ActorID, *key).Scan(&id, &hash)
+			switch {
+			case err == nil && bytes.Equal(hash, req.RequestHash):
+				return id, true, nil
+			case err == nil:
+				return "", false, casedesk.Errorf(casedesk.ECONFLICT, "Idempotency-Key %q was already used with a different request", *key)
+			case !errors.Is(err, pgx.ErrNoRows):
+				return "", false, err
+			}
+		}
+		id = newID()
+		tag, err := db.Pool.Exec(ctx, `
+			INSERT INTO case_requests (case_id, actor_id, idempotency_key, request_hash)
+			VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, id, req.ActorID, key, req.RequestHash)
+		if err != nil {
+			return "", false, err
+		}
+		if tag.RowsAffected() == 1 {
+			return id, false, nil
+		}
+		// Either the random ID was taken or a concurrent request with the same
+		// key won the race: look again.
+	}
+	return "", false, errors.New("could not reserve a case ID")
+}
+
+// ProjectCase writes c and its new events to the read model. It is idempotent:
+// an event already recorded is not recorded again and the case row never
+// moves back to an older version.
+func (db *DB) ProjectCase(ctx context.Context, c casedesk.Case, events []casedesk.Event) error {
+	state, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	var assignee *string
+	if c.AssigneeID != "" {
+		assignee = &c.AssigneeID
+	}
+	return db.inTx(ctx, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `
+			INSERT INTO cases (id, type, status, priority, channel, customer_id, assignee_id, subject, description,
+				category, identity_verified, outcome, first_contact_resolution, opened_by, opened_at, updated_at,
+				resolved_at, closed_at, version, state)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+			ON CONFLICT (id) DO UPDATE SET
+				status = EXCLUDED.status, priority = EXCLUDED.priority, channel = EXCLUDED.channel,
+				assignee_id = EXCLUDED.assignee_id, subject = EXCLUDED.subject, description = EXCLUDED.description,
+				category = EXCLUDED.category, identity_verified = EXCLUDED.identity_verified,
+				outcome = EXCLUDED.outcome, first_contact_resolution = EXCLUDED.first_contact_resolution,
+				updated_at = EXCLUDED.updated_at, resolved_at = EXCLUDED.resolved_at,
+				closed_at = EXCLUDED.closed_at, version = EXCLUDED.version, state = EXCLUDED.state
+			WHERE cases.version < EXCLUDED.version`,
+			c.ID, c.Type, c.Status, c.Priority, c.Channel, c.CustomerID, assignee, c.Subject, c.Description,
+			c.Category, c.IdentityVerified, c.Outcome, c.FirstContactResolution, c.OpenedBy, c.OpenedAt, c.UpdatedAt,
+			c.ResolvedAt, c.ClosedAt, c.Version, state)
+		if err != nil {
+			return translate(err, "case "+c.ID)
+		}
+		if len(events) == 0 {
+			return nil
+		}
+		batch := &pgx.Batch{}
+		for _, e := range events {
+			data, err := json.Marshal(e.Data)
+			if err != nil {
+				return err
+			}
+			batch.Queue(`
+				INSERT INTO case_events (case_id, seq, type, actor, at, data) VALUES ($1, $2, $3, $4, $5, $6)
+				ON CONFLICT (case_id, seq) DO NOTHING`, c.ID, e.Seq, e.Type, e.Actor, e.At, data)
+		}
+		return tx.SendBatch(ctx, batch).Close()
+	})
+}
+
+// Case returns case id as last projected.
+func (db *DB) Case(ctx context.Context, id string) (casedesk.Case, error) {
+	var state []byte
+	err := db.Pool.QueryRow(ctx, `SELECT state FROM cases WHERE id = $1`, id).Scan(&state)
+	if err != nil {
+		return casedesk.Case{}, translate(err, "case "+id)
+	}
+	var c casedesk.Case
+	return c, json.Unmarshal(state, &c)
+}
+
+// CaseEvents returns the timeline of case id in order.
+func (db *DB) CaseEvents(ctx context.Context, id string) ([]casedesk.Event, error) {
+	rows, err := db.Pool.Query(ctx, `SELECT seq, type, actor, at, data FROM case_events WHERE case_id = $1 ORDER BY seq`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []casedesk.Event{}
+	for rows.Next() {
+		var e casedesk.Event
+		var data []byte
+		if err := rows.Scan(&e.Seq, &e.Type, &e.Actor, &e.At, &data); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal(data, &e.Data); err != nil {
+			return nil, err
+		}
+		e.At = e.At.UTC()
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// CaseFilter selects cases; empty fields do not filter.
+type CaseFilter struct {
+	Status     casedesk.Status
+	Type       casedesk.Type
+	Priority   casedesk.Priority
+	AssigneeID string
+	CustomerID string
+	Query      string
+	Limit      int
+	Cursor     string
+}
+
+// Paging limits.
+const (
+	DefaultLimit = 25
+	MaxLimit     = 100
+)
+
+// ListCases returns the cases matching f, newest first, and the cursor of the
+// next page ("" on the last page).
+func (db *DB) ListCases(ctx context.Context, f CaseFilter) ([]casedesk.Case, string, error) {
+	var where []string
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	if f.Status != "" {
+		where = append(where, "status = "+arg(string(f.Status)))
+	}
+	if f.Type != "" {
+		where = append(where, "type = "+arg(string(f.Type)))
+	}
+	if f.Priority != "" {
+		where = append(where, "priority = "+arg(string(f.Priority)))
+	}
+	if f.AssigneeID != "" {
+		where = append(where, "assignee_id = "+arg(f.AssigneeID))
+	}
+	if f.CustomerID != "" {
+		where = append(where, "customer_id = "+arg(f.CustomerID))
+	}
+	if q := strings.TrimSpace(f.Query); q != "" {
+		where = append(where, fmt.Sprintf("(search @@ websearch_to_tsquery('simple', %s) OR id = upper(%s))", arg(q), arg(q)))
+	}
+	if f.Cursor != "" {
+		at, id, err := decodeCursor(f.Cursor)
+		if err != nil {
+			return nil, "", err
+		}
+		where = append(where, fmt.Sprintf("(opened_at, id) < (%s, %s)", arg(at), arg(id)))
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = DefaultLimit
+	}
+	sql := "SELECT state FROM cases"
+	if len(where) > 0 {
+		sql += " WHERE " + strings.Join(where, " AND ")
+	}
+	sql += " ORDER BY opened_at DESC, id DESC LIMIT " + arg(limit+1)
+	rows, err := db.Pool.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, "", err
+	}
+	defer rows.Close()
+	out := []casedesk.Case{}
+	for rows.Next() {
+		var state []byte
+		if err := rows.Scan(&state); err != nil {
+			return nil, "", err
+		}
+		var c casedesk.Case
+		if err := json.Unmarshal(state, &c); err != nil {
+			return nil, "", err
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(out) > limit {
+		out = out[:limit]
+		last := out[len(out)-1]
+		next = encodeCursor(last.OpenedAt, last.ID)
+	}
+	return out, next, nil
+}
+
+func encodeCursor(at time.Time, id string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(at.UTC().Format(time.RFC3339Nano) + "|" + id))
+}
+
+func decodeCursor(s string) (time.Time, string, error) {
+	bad := casedesk.Invalid("cursor", "is not a cursor this server returned")
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return time.Time{}, "", bad
+	}
+	ts, id, ok := strings.Cut(string(raw), "|")
+	if !ok || id == "" {
+		return time.Time{}, "", bad
+	}
+	at, err := time.Parse(time.RFC3339Nano, ts)
+	if err != nil {
+		return time.Time{}, "", bad
+	}
+	return at, id, nil
+}

@@ -1,0 +1,103 @@
+package casedesk
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"net/mail"
+	"slices"
+	"strings"
+	"time"
+)
+
+// User is a member of staff.
+type User struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	Email     string    `json:"email"`
+	Role      Role      `json:"role"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Actor returns the user as the actor of an action.
+func (u User) Actor() Actor { return Actor{ID: u.ID, Role: u.Role} }
+
+// NewUserRequest is what an admin gives to create a user.
+type NewUserRequest struct {
+	Name  string `json:"name"`
+	Email string `json:"email"`
+	Role  Role   `json:"role"`
+}
+
+// Validate trims and checks the request.
+func (r *NewUserRequest) Validate() error {
+	var v Validation
+	r.Name = strings.TrimSpace(r.Name)
+	r.Email = strings.TrimSpace(r.Email)
+	checkName(&v, "name", r.Name)
+	checkEmail(&v, "email", r.Email)
+	if r.Role == "" {
+		v.Add("role", "is required")
+	} else if !slices.Contains(Roles, r.Role) {
+		v.Add("role", "must be one of %s", joinStrings(Roles))
+	}
+	return v.Err()
+}
+
+// Customer is a person or business we bill. Customers never sign in.
+type Customer struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	Email     string    `json:"email"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// NewCustomerRequest is what staff give to record a customer.
+type NewCustomerRequest struct {
+	Name  string `json:"name"`
+	Email string `json:"email"`
+}
+
+// Validate trims and checks the request.
+func (r *NewCustomerRequest) Validate() error {
+	var v Validation
+	r.Name = strings.TrimSpace(r.Name)
+	r.Email = strings.TrimSpace(r.Email)
+	checkName(&v, "name", r.Name)
+	checkEmail(&v, "email", r.Email)
+	return v.Err()
+}
+
+func checkName(v *Validation, field, name string) {
+	if name == "" {
+		v.Add(field, "is required")
+	} else if len([]rune(name)) > 200 {
+		v.Add(field, "is longer than 200 characters")
+	}
+}
+
+func checkEmail(v *Validation, field, email string) {
+	if email == "" {
+		v.Add(field, "is required")
+		return
+	}
+	a, err := mail.ParseAddress(email)
+	if err != nil || a.Address != email || len(email) > 254 {
+		v.Add(field, "must be a plain email address such as name@example.com")
+	}
+}
+
+// NewToken returns a new random API token. Only its hash is stored.
+func NewToken() string {
+	buf := make([]byte, 32)
+	if _, err := rand.Read(buf); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	return "cdk_" + base64.RawURLEncoding.EncodeToString(buf)
+}
+
+// HashToken returns the stored form of a token.
+func HashToken(token string) []byte {
+	h := sha256.Sum256([]byte(token))
+	return h[:]
+}

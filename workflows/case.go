@@ -1,0 +1,238 @@
+package workflows
+
+import (
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/casedesk/casedesk"
+	"github.com/casedesk/casedesk/activities"
+)
+
+// acts refers to the activities by method; the worker registers the real struct.
+var acts *activities.Activities
+
+// CaseInput starts a case workflow: a new case, or a case carried over by
+// continue-as-new (State set).
+type CaseInput struct {
+	ID      string               `json:"id"`
+	Request casedesk.OpenRequest `json:"request"`
+	Actor   casedesk.Actor       `json:"actor"`
+	Rules   casedesk.Rules       `json:"rules"`
+
+	State   *casedesk.Case   `json:"state,omitempty"`
+	Pending []casedesk.Event `json:"pending,omitempty"`
+}
+
+// caseRun is one run of a case workflow.
+type caseRun struct {
+	rules casedesk.Rules
+	c     casedesk.Case
+	// pending holds events not yet confirmed in the read model.
+	pending []casedesk.Event
+	// opened is true once the case_opened event is projected.
+	opened bool
+	// attrs are the search attribute values last upserted.
+	attrs [5]string
+}
+
+// CaseWorkflow runs one case from opening until it closes.
+func CaseWorkflow(ctx workflow.Context, in CaseInput) (casedesk.Case, error) {
+	w := &caseRun{rules: in.Rules}
+	if w.rules.ReopenWindow <= 0 {
+		w.rules.ReopenWindow = casedesk.DefaultReopenWindow
+	}
+	if in.State != nil {
+		w.c, w.pending = *in.State, in.Pending
+	} else {
+		c, events, err := casedesk.Open(in.ID, in.Request, in.Actor, workflow.Now(ctx))
+		if err != nil {
+			return casedesk.Case{}, temporal.NewNonRetryableApplicationError("invalid case", "invalid", err)
+		}
+		w.c, w.pending = c, events
+	}
+	w.attrs = attrValues(w.c) // set at start by the client
+
+	if err := w.registerHandlers(ctx); err != nil {
+		return casedesk.Case{}, err
+	}
+	if err := w.project(ctx); err != nil {
+		return casedesk.Case{}, err
+	}
+	w.opened = true
+
+	for w.c.Status != casedesk.StatusClosed {
+		version := w.c.Version
+		changed := func() bool { return w.c.Version != version }
+		if w.c.Status == casedesk.StatusResolved && w.c.ReopenUntil != nil {
+			wait := w.c.ReopenUntil.Sub(workflow.Now(ctx))
+			if wait > 0 {
+				ok, err := workflow.AwaitWithTimeout(ctx, wait, changed)
+				if err != nil {
+					return w.c, err
+				}
+				if ok {
+					continue
+				}
+			}
+			// The reopen window ended with the case still resolved.
+			if _, err := w.apply(ctx, casedesk.AutoClose{}, casedesk.SystemActor); err != nil {
+				return w.c, err
+			}
+			continue
+		}
+		if err := workflow.Await(ctx, func() bool {
+			return changed() || workflow.GetInfo(ctx).GetContinueAsNewSuggested()
+		}); err != nil {
+			return w.c, err
+		}
+		if !changed() && workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
+			if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+				return w.c, err
+			}
+			state := w.c
+			return casedesk.Case{}, workflow.NewContinueAsNewError(ctx, CaseWorkflow, CaseInput{
+				ID: w.c.ID, Rules: w.rules, Actor: in.Actor, State: &state, Pending: w.pending,
+			})
+		}
+	}
+	// Let in-flight updates return their results before the workflow ends.
+	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+		return w.c, err
+	}
+	return w.c, nil
+}
+
+func (w *caseRun) registerHandlers(ctx workflow.Context) error {
+	if err := workflow.SetQueryHandler(ctx, QueryCase, func() (casedesk.Case, error) { return w.c, nil }); err != nil {
+		return err
+	}
+	if err := workflow.SetUpdateHandler(ctx, UpdateOpen, func(ctx workflow.Context) (casedesk.Case, error) {
+		if err := workflow.Await(ctx, func() bool { return w.opened }); err != nil {
+			return casedesk.Case{}, err
+		}
+		return w.c, nil
+	}); err != nil {
+		return err
+	}
+	for _, register := range []func(workflow.Context, *caseRun) error{
+		registerCommand[casedesk.Assign],
+		registerCommand[casedesk.Reply],
+		registerCommand[casedesk.AddNote],
+		registerCommand[casedesk.RequestInfo],
+		registerCommand[casedesk.CustomerReply],
+		registerCommand[casedesk.Resolve],
+		registerCommand[casedesk.Reopen],
+		registerCommand[casedesk.Close],
+	} {
+		if err := register(ctx, w); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// registerCommand makes command T an Update named T.Name() with arguments
+// (actor, command). Its validator runs the case rules without changing
+// anything, so a refused action never reaches history.
+func registerCommand[T casedesk.Command](ctx workflow.Context, w *caseRun) error {
+	var zero T
+	return workflow.SetUpdateHandlerWithOptions(ctx, zero.Name(),
+		func(ctx workflow.Context, by casedesk.Actor, cmd T) (casedesk.Case, error) {
+			if err := workflow.Await(ctx, func() bool { return w.opened }); err != nil {
+				return casedesk.Case{}, err
+			}
+			return w.apply(ctx, cmd, by)
+		},
+		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, by casedesk.Actor, cmd T) error {
+			_, _, err := w.rules.Decide(w.c, cmd, by, workflow.Now(ctx))
+			return toApplicationError(err)
+		}},
+	)
+}
+
+// apply decides cmd, commits the result and projects it before returning.
+func (w *caseRun) apply(ctx workflow.Context, cmd casedesk.Command, by casedesk.Actor) (casedesk.Case, error) {
+	next, events, err := w.rules.Decide(w.c, cmd, by, workflow.Now(ctx))
+	if err != nil {
+		// The validator passed but another update changed the case meanwhile.
+		return casedesk.Case{}, toApplicationError(err)
+	}
+	w.c = next
+	w.pending = append(w.pending, events...)
+	if err := w.upsertSearchAttributes(ctx); err != nil {
+		return casedesk.Case{}, err
+	}
+	if err := w.project(ctx); err != nil {
+		return casedesk.Case{}, err
+	}
+	return next, nil
+}
+
+// project writes the current case and every pending event to the read model,
+// retrying until PostgreSQL takes it: the change is already durable in the
+// workflow, so the read model must catch up, never drop it.
+func (w *caseRun) project(ctx workflow.Context) error {
+	in := activities.ProjectInput{Case: w.c, Events: w.pending}
+	lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		StartToCloseTimeout:    10 * time.Second,
+		ScheduleToCloseTimeout: 30 * 24 * time.Hour,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:    100 * time.Millisecond,
+			BackoffCoefficient: 2,
+			MaximumInterval:    30 * time.Second,
+		},
+	})
+	if err := workflow.ExecuteLocalActivity(lctx, acts.ProjectCase, in).Get(ctx, nil); err != nil {
+		return err
+	}
+	// Drop what was projected; events added meanwhile stay pending.
+	last := int64(0)
+	if n := len(in.Events); n > 0 {
+		last = in.Events[n-1].Seq
+	}
+	kept := w.pending[:0]
+	for _, e := range w.pending {
+		if e.Seq > last {
+			kept = append(kept, e)
+		}
+	}
+	w.pending = kept
+	return nil
+}
+
+// attrValues returns the search attribute values of c in a fixed order.
+func attrValues(c casedesk.Case) [5]string {
+	return [5]string{string(c.Type), string(c.Status), string(c.Priority), c.CustomerID, c.AssigneeID}
+}
+
+// SearchAttributes returns the typed search attributes of c, for the start
+// of its workflow.
+func SearchAttributes(c casedesk.Case) temporal.SearchAttributes {
+	return temporal.NewSearchAttributes(searchAttributeUpdates(c)...)
+}
+
+func searchAttributeUpdates(c casedesk.Case) []temporal.SearchAttributeUpdate {
+	u := []temporal.SearchAttributeUpdate{
+		AttrType.ValueSet(string(c.Type)),
+		AttrStatus.ValueSet(string(c.Status)),
+		AttrPriority.ValueSet(string(c.Priority)),
+		AttrCustomer.ValueSet(c.CustomerID),
+	}
+	if c.AssigneeID != "" {
+		u = append(u, AttrAssignee.ValueSet(c.AssigneeID))
+	} else {
+		u = append(u, AttrAssignee.ValueUnset())
+	}
+	return u
+}
+
+func (w *caseRun) upsertSearchAttributes(ctx workflow.Context) error {
+	now := attrValues(w.c)
+	if now == w.attrs {
+		return nil
+	}
+	w.attrs = now
+	return workflow.UpsertTypedSearchAttributes(ctx, searchAttributeUpdates(w.c)...)
+}
