@@ -3,6 +3,7 @@
 package temporalclient
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -44,6 +45,8 @@ func Dial(ctx context.Context, cfg config.Config, logger *slog.Logger) (client.C
 type Cases struct {
 	Client client.Client
 	Rules  casedesk.Rules
+	// TaskQueue of new case workflows; workflows.TaskQueue when empty.
+	TaskQueue string
 }
 
 // Open starts the workflow of case id and returns once the case is projected
@@ -56,7 +59,7 @@ func (s *Cases) Open(ctx context.Context, id string, req casedesk.OpenRequest, b
 	}
 	start := s.Client.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
 		ID:                       workflows.WorkflowID(id),
-		TaskQueue:                workflows.TaskQueue,
+		TaskQueue:                cmp.Or(s.TaskQueue, workflows.TaskQueue),
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		TypedSearchAttributes:    workflows.SearchAttributes(initial),

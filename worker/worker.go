@@ -11,10 +11,10 @@ import (
 	"github.com/casedesk/casedesk/workflows"
 )
 
-// New returns a worker for the case task queue with every workflow and
-// activity registered.
-func New(c client.Client, acts *activities.Activities) sdkworker.Worker {
-	w := sdkworker.New(c, workflows.TaskQueue, sdkworker.Options{})
+// New returns a worker for taskQueue (workflows.TaskQueue in production)
+// with every workflow and activity registered.
+func New(c client.Client, taskQueue string, acts *activities.Activities) sdkworker.Worker {
+	w := sdkworker.New(c, taskQueue, sdkworker.Options{})
 	Register(w, acts)
 	return w
 }

@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"slices"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -172,26 +173,46 @@ func (w *caseRun) apply(ctx workflow.Context, cmd casedesk.Command, by casedesk.
 
 // project writes the current case and every pending event to the read model,
 // retrying until PostgreSQL takes it: the change is already durable in the
-// workflow, so the read model must catch up, never drop it.
+// workflow, so the read model must catch up, never drop it. Short blips are
+// retried inside the local activity; longer outages by durable timers here,
+// each attempt carrying the latest state.
 func (w *caseRun) project(ctx workflow.Context) error {
-	in := activities.ProjectInput{Case: w.c, Events: w.pending}
 	lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
 		StartToCloseTimeout:    10 * time.Second,
-		ScheduleToCloseTimeout: 30 * 24 * time.Hour,
+		ScheduleToCloseTimeout: 30 * time.Second,
 		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval:    100 * time.Millisecond,
+			InitialInterval:    50 * time.Millisecond,
 			BackoffCoefficient: 2,
-			MaximumInterval:    30 * time.Second,
+			MaximumInterval:    time.Second,
+			MaximumAttempts:    3,
 		},
 	})
-	if err := workflow.ExecuteLocalActivity(lctx, acts.ProjectCase, in).Get(ctx, nil); err != nil {
-		return err
+	backoff := time.Second
+	for {
+		in := activities.ProjectInput{Case: w.c, Events: slices.Clone(w.pending)}
+		err := workflow.ExecuteLocalActivity(lctx, acts.ProjectCase, in).Get(ctx, nil)
+		if err == nil {
+			w.dropProjected(in.Events)
+			return nil
+		}
+		if ctx.Err() != nil {
+			return err
+		}
+		workflow.GetLogger(ctx).Warn("projecting the case failed; retrying", "case_id", w.c.ID, "error", err, "retry_in", backoff)
+		if err := workflow.Sleep(ctx, backoff); err != nil {
+			return err
+		}
+		backoff = min(2*backoff, time.Minute)
 	}
-	// Drop what was projected; events added meanwhile stay pending.
-	last := int64(0)
-	if n := len(in.Events); n > 0 {
-		last = in.Events[n-1].Seq
+}
+
+// dropProjected forgets the events just projected; events added meanwhile
+// stay pending.
+func (w *caseRun) dropProjected(sent []casedesk.Event) {
+	if len(sent) == 0 {
+		return
 	}
+	last := sent[len(sent)-1].Seq
 	kept := w.pending[:0]
 	for _, e := range w.pending {
 		if e.Seq > last {
@@ -199,7 +220,6 @@ func (w *caseRun) project(ctx workflow.Context) error {
 		}
 	}
 	w.pending = kept
-	return nil
 }
 
 // attrValues returns the search attribute values of c in a fixed order.

@@ -19,6 +19,7 @@ import (
 	"github.com/casedesk/casedesk/postgres"
 	"github.com/casedesk/casedesk/temporalclient"
 	"github.com/casedesk/casedesk/worker"
+	"github.com/casedesk/casedesk/workflows"
 )
 
 // deps are the connections every long-running command needs.
@@ -96,11 +97,11 @@ func runDev(ctx context.Context, _ []string, _ io.Writer) error {
 }
 
 func runCaseWorker(ctx context.Context, d *deps) error {
-	w := worker.New(d.temporal, &activities.Activities{Store: d.db})
+	w := worker.New(d.temporal, workflows.TaskQueue, &activities.Activities{Store: d.db})
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
-	d.log.Info("worker started", "task_queue", "casedesk-cases", "namespace", d.cfg.TemporalNamespace)
+	d.log.Info("worker started", "task_queue", workflows.TaskQueue, "namespace", d.cfg.TemporalNamespace)
 	<-ctx.Done()
 	w.Stop()
 	d.log.Info("worker stopped")

@@ -1,0 +1,36 @@
+package e2e_test
+
+import (
+	"context"
+	"os"
+	"testing"
+
+	"go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/casedesk/casedesk/workflows"
+)
+
+// recordHistory writes the workflow history of case id as JSON to path, for
+// the replay test of the workflows package.
+func recordHistory(t *testing.T, s *system, id, path string) {
+	t.Helper()
+	iter := s.temporal.GetWorkflowHistory(context.Background(), workflows.WorkflowID(id), "", false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	var h historypb.History
+	for iter.HasNext() {
+		e, err := iter.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.Events = append(h.Events, e)
+	}
+	buf, err := protojson.MarshalOptions{Multiline: true, Indent: "  "}.Marshal(&h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, buf, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("recorded %d history events to %s", len(h.Events), path)
+}
