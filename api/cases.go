@@ -63,6 +63,7 @@ func (s *Server) openCase(c *gin.Context) {
 		// A retry: the case may be readable already (even closed since).
 		if cs, err := s.Store.Case(ctx, id); err == nil {
 			c.Header("Idempotent-Replayed", "true")
+			c.Header("Location", "/v1/cases/"+cs.ID)
 			c.JSON(http.StatusCreated, viewCase(cs))
 			return
 		}
@@ -167,6 +168,10 @@ func (s *Server) assign(c *gin.Context) {
 	cmd.AssigneeID = strings.TrimSpace(cmd.AssigneeID)
 	if cmd.AssigneeID == "" {
 		writeError(c, casedesk.Invalid("assignee_id", "is required"))
+		return
+	}
+	if _, err := s.Store.Case(c.Request.Context(), caseID(c)); err != nil {
+		writeError(c, err)
 		return
 	}
 	u, err := s.Store.User(c.Request.Context(), cmd.AssigneeID)
