@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# make test: checks formatting, runs go vet, staticcheck and workflowcheck and runs the tests against a
+# throwaway PostgreSQL cluster and a throwaway Temporal dev server, both on
+# free loopback ports in a temporary directory that is removed afterwards. It
+# never touches what `make run` uses (its ports, .data/), so both can run at
+# the same time.
+#
+#   scripts/test.sh                          go test ./...
+#   scripts/test.sh -run TestOpen ./api/...  go test -run TestOpen ./api/...
+#   scripts/test.sh -run TestOpen            no package given: ./... is added
+#
+# Arguments replace ./... in `go test -count=1 -timeout 20m ./...`; later
+# flags win, so -count and -timeout may be overridden. go vet always checks
+# ./... . The tests get:
+#   CASEDESK_TEST_DATABASE_URL        superuser URL of the cluster's postgres
+#                                     database (tests create their databases)
+#   CASEDESK_TEST_TEMPORAL_ADDRESS    host:port of the Temporal dev server
+#   CASEDESK_TEST_TEMPORAL_NAMESPACE  default
+#   CASEDESK_REQUIRE_SERVICES         1 (missing services fail, not skip)
+set -euo pipefail
+
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$CASEDESK_ROOT"
+
+TEST_ARGS=("$@")
+has_package=""
+for arg in "$@"; do
+	case $arg in
+	. | ./* | ../* | github.com/*) has_package=1 ;;
+	esac
+done
+[[ -n $has_package ]] || TEST_ARGS+=(./...)
+
+TMP=""
+TEMPORAL_PID=""
+PG_STARTED=""
+
+cleanup() {
+	local rc=$?
+	trap '' INT TERM HUP
+	if [[ -n $TEMPORAL_PID ]]; then
+		stop_process "$TEMPORAL_PID" "Temporal dev server" 15
+	fi
+	if [[ -n $PG_STARTED ]]; then
+		pg_stop "$TMP/pg/data" immediate
+	fi
+	if [[ -n $TMP ]]; then
+		rm -rf "$TMP"
+	fi
+	if ((rc != 0)); then
+		log "FAIL (exit status $rc)"
+	fi
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'log "interrupted"; exit 130' INT
+trap 'log "terminated"; exit 143' TERM
+trap 'exit 129' HUP
+
+# gofmt_check fails if gofmt would change a Go file that git tracks or would
+# track (untracked files that are not ignored count too).
+gofmt_check() {
+	local files=() f out bad
+	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+		while IFS= read -r -d '' f; do
+			[[ -f $f ]] && files+=("$f")
+		done < <(git ls-files -z --cached --others --exclude-standard -- '*.go')
+	else
+		while IFS= read -r -d '' f; do
+			files+=("$f")
+		done < <(find . \( -path ./.tools -o -path ./.data -o -path ./.git \) -prune -o -name '*.go' -type f -print0)
+	fi
+	((${#files[@]} > 0)) || return 0
+	out=$(gofmt -l "${files[@]}")
+	if [[ -n $out ]]; then
+		log "gofmt: these files are not formatted (run: gofmt -w <file>):"
+		mapfile -t bad <<<"$out"
+		printf '    %s\n' "${bad[@]}" >&2
+		exit 1
+	fi
+}
+
+START=$(now)
+ensure_go
+ensure_postgres
+ensure_temporal
+STATICCHECK=$(ensure_go_tool staticcheck honnef.co/go/tools/cmd/staticcheck v0.8.2)
+WORKFLOWCHECK=$(ensure_go_tool workflowcheck go.temporal.io/sdk/contrib/tools/workflowcheck v0.6.0)
+TOOLS_TIME=$(since "$START")
+
+t=$(now)
+gofmt_check
+FMT_TIME=$(since "$t")
+
+# The throwaway directory: the postgres OS user must be able to enter it, and
+# the unix socket path inside must stay short.
+t=$(now)
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/casedesk-test.XXXXXX")
+chmod 0755 "$TMP"
+if ! pg_can_enter "$TMP" || ((${#TMP} > 80)); then
+	rm -rf "$TMP"
+	TMP=$(mktemp -d /var/tmp/casedesk-test.XXXXXX)
+	chmod 0755 "$TMP"
+fi
+
+PG_PORT=$(free_port "${CASEDESK_PG_PORT:-}" "${CASEDESK_TEMPORAL_PORT:-}" "${CASEDESK_TEMPORAL_UI_PORT:-}")
+TEMPORAL_PORT=$(free_port "$PG_PORT" "${CASEDESK_PG_PORT:-}" "${CASEDESK_TEMPORAL_PORT:-}" "${CASEDESK_TEMPORAL_UI_PORT:-}")
+
+# In-memory Temporal (no --db-filename), no UI; it starts while PostgreSQL
+# is being set up.
+temporal_start "$TMP/temporal.log" --port "$TEMPORAL_PORT" --headless
+
+PG_PASSWORD=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+pg_own_dir "$TMP/pg"
+printf '%s\n' "$PG_PASSWORD" >"$TMP/pg/pwfile"
+if ((EUID == 0)); then chown postgres: "$TMP/pg/pwfile"; fi
+pg_initdb "$TMP/pg/data" --no-sync --auth-local=trust --auth-host=scram-sha-256 --pwfile="$TMP/pg/pwfile"
+PG_STARTED=1
+# Durability is pointless for a throwaway cluster; speed is not.
+pg_start "$TMP/pg/data" "$PG_PORT" "$TMP/pg" "$TMP/pg/postgres.log" \
+	fsync=off synchronous_commit=off full_page_writes=off max_connections=300
+PG_TIME=$(since "$t")
+
+temporal_wait "127.0.0.1:$TEMPORAL_PORT" "$TEMPORAL_PID" "$TMP/temporal.log" 90
+SERVICES_TIME=$(since "$t")
+log "setup: tools ${TOOLS_TIME}, gofmt ${FMT_TIME}, PostgreSQL ${PG_TIME}, PostgreSQL+Temporal ${SERVICES_TIME}"
+log "PostgreSQL on 127.0.0.1:$PG_PORT, Temporal on 127.0.0.1:$TEMPORAL_PORT, files in $TMP"
+
+export CASEDESK_TEST_DATABASE_URL="postgres://postgres:$PG_PASSWORD@127.0.0.1:$PG_PORT/postgres?sslmode=disable"
+export CASEDESK_TEST_TEMPORAL_ADDRESS="127.0.0.1:$TEMPORAL_PORT"
+export CASEDESK_TEST_TEMPORAL_NAMESPACE=default
+export CASEDESK_REQUIRE_SERVICES=1
+# Keep the tests away from make run's services and from real e-mail.
+unset DATABASE_URL TEMPORAL_ADDRESS TEMPORAL_NAMESPACE TEMPORAL_API_KEY TEMPORAL_TLS \
+	CASEDESK_HTTP_ADDR CASEDESK_ADMIN_TOKEN CASEDESK_DEMO_TOKENS_FILE SENDGRID_API_KEY SENDGRID_BASE_URL
+
+t=$(now)
+log "go vet ./..."
+go vet ./... </dev/null
+log "staticcheck ./..."
+"$STATICCHECK" ./... </dev/null
+log "workflowcheck ./... (determinism of workflow code)"
+"$WORKFLOWCHECK" ./... </dev/null
+VET_TIME=$(since "$t")
+
+t=$(now)
+log "go test -count=1 -timeout 20m ${TEST_ARGS[*]}"
+go test -count=1 -timeout 20m "${TEST_ARGS[@]}" </dev/null
+log "PASS (vet, staticcheck, workflowcheck ${VET_TIME}, go test $(since "$t"), total $(since "$START"))"
