@@ -37,13 +37,13 @@ func (r NewPaymentRequest) Validate(id, customerID string, now time.Time) (Payme
 	var v Validation
 	m, err := ParseMoney(r.Amount, r.Currency, "amount", "currency")
 	mergeInto(&v, err)
-	method := strings.TrimSpace(r.Method)
+	method := CleanText(r.Method)
 	if method == "" {
 		v.Add("method", "is required")
 	} else if !slices.Contains(PaymentMethods, method) {
 		v.Add("method", "must be one of %s", strings.Join(PaymentMethods, ", "))
 	}
-	ref := strings.TrimSpace(r.Reference)
+	ref := CleanText(r.Reference)
 	if ref == "" {
 		v.Add("reference", "is required")
 	} else if len(ref) > 100 {
@@ -88,7 +88,7 @@ func (r NewInvoiceRequest) Validate(id, customerID string, now time.Time) (Invoi
 	var v Validation
 	m, err := ParseMoney(r.Amount, r.Currency, "amount", "currency")
 	mergeInto(&v, err)
-	number := strings.TrimSpace(r.Number)
+	number := CleanText(r.Number)
 	if number == "" {
 		v.Add("number", "is required")
 	} else if len(number) > 50 {

@@ -191,7 +191,7 @@ func (d *decision) assign(cmd Assign) error {
 }
 
 func checkBody(field, body string, max int) (string, error) {
-	body = strings.TrimSpace(body)
+	body = CleanText(body)
 	if body == "" {
 		return "", Invalid(field, "is required")
 	}
@@ -288,7 +288,7 @@ func (d *decision) resolve(cmd Resolve, r Rules) error {
 	} else if !slices.Contains(allowed, cmd.Outcome) {
 		v.Add("outcome", "must be one of %s for a %s case", strings.Join(allowed, ", "), d.c.Type)
 	}
-	summary := strings.TrimSpace(cmd.Summary)
+	summary := CleanText(cmd.Summary)
 	if n := len([]rune(summary)); n > MaxBodyLen {
 		v.Add("summary", "is %d characters long; the limit is %d", n, MaxBodyLen)
 	}
@@ -392,4 +392,10 @@ func Sanitize(cmd Command) Command {
 		return c
 	}
 	return cmd
+}
+
+// CleanText trims s and drops NUL characters, which PostgreSQL cannot store
+// in text and which no person types.
+func CleanText(s string) string {
+	return strings.TrimSpace(strings.ReplaceAll(s, "\x00", ""))
 }

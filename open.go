@@ -19,13 +19,13 @@ type OpenRequest struct {
 
 // Normalize trims text, masks card numbers and fills defaults (priority normal).
 func (r OpenRequest) Normalize() OpenRequest {
-	r.Type = Type(strings.TrimSpace(string(r.Type)))
-	r.CustomerID = strings.TrimSpace(r.CustomerID)
-	r.Subject = MaskCardNumbers(strings.TrimSpace(r.Subject))
-	r.Description = MaskCardNumbers(strings.TrimSpace(r.Description))
-	r.Channel = Channel(strings.TrimSpace(string(r.Channel)))
-	r.Priority = Priority(strings.TrimSpace(string(r.Priority)))
-	r.Category = strings.TrimSpace(r.Category)
+	r.Type = Type(CleanText(string(r.Type)))
+	r.CustomerID = CleanText(r.CustomerID)
+	r.Subject = MaskCardNumbers(CleanText(r.Subject))
+	r.Description = MaskCardNumbers(CleanText(r.Description))
+	r.Channel = Channel(CleanText(string(r.Channel)))
+	r.Priority = Priority(CleanText(string(r.Priority)))
+	r.Category = MaskCardNumbers(CleanText(r.Category))
 	if r.Priority == "" {
 		r.Priority = PriorityNormal
 	}

@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"net/mail"
 	"slices"
-	"strings"
 	"time"
 )
 
@@ -32,8 +31,8 @@ type NewUserRequest struct {
 // Validate trims and checks the request.
 func (r *NewUserRequest) Validate() error {
 	var v Validation
-	r.Name = strings.TrimSpace(r.Name)
-	r.Email = strings.TrimSpace(r.Email)
+	r.Name = CleanText(r.Name)
+	r.Email = CleanText(r.Email)
 	checkName(&v, "name", r.Name)
 	checkEmail(&v, "email", r.Email)
 	if r.Role == "" {
@@ -61,8 +60,8 @@ type NewCustomerRequest struct {
 // Validate trims and checks the request.
 func (r *NewCustomerRequest) Validate() error {
 	var v Validation
-	r.Name = strings.TrimSpace(r.Name)
-	r.Email = strings.TrimSpace(r.Email)
+	r.Name = CleanText(r.Name)
+	r.Email = CleanText(r.Email)
 	checkName(&v, "name", r.Name)
 	checkEmail(&v, "email", r.Email)
 	return v.Err()
