@@ -1,0 +1,162 @@
+package e2e_test
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/casedesk/casedesk"
+	"github.com/casedesk/casedesk/internal/testenv"
+	"github.com/casedesk/casedesk/postgres"
+)
+
+// devProcess is `casedesk dev` running as a child process.
+type devProcess struct {
+	cmd *exec.Cmd
+	log *os.File
+}
+
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "casedesk")
+	out, err := exec.Command("go", "build", "-o", bin, "github.com/casedesk/casedesk/cmd/casedesk").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+func startDev(t *testing.T, bin string, env []string, logPath string) *devProcess {
+	t.Helper()
+	f, err := os.OpenFile(logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "dev")
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stdout, cmd.Stderr = f, f
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &devProcess{cmd: cmd, log: f}
+	t.Cleanup(func() { p.kill() })
+	return p
+}
+
+// kill ends the process with SIGKILL, as `kill -9` does.
+func (p *devProcess) kill() {
+	if p.cmd.ProcessState == nil {
+		_ = p.cmd.Process.Signal(syscall.SIGKILL)
+		_ = p.cmd.Wait()
+	}
+	p.log.Close()
+}
+
+func waitReady(t *testing.T, url string) {
+	t.Helper()
+	eventually(t, 60*time.Second, "casedesk to be ready", func() bool {
+		res, err := http.Get(url + "/readyz")
+		if err != nil {
+			return false
+		}
+		res.Body.Close()
+		return res.StatusCode == http.StatusOK
+	})
+}
+
+func TestKillingCasedeskMidWalkLosesNothing(t *testing.T) {
+	bin := buildBinary(t)
+	dbURL := testenv.DatabaseURL(t)
+	addr := freeAddr(t)
+	env := []string{
+		"DATABASE_URL=" + dbURL,
+		"TEMPORAL_ADDRESS=" + testenv.TemporalAddress(t),
+		"TEMPORAL_NAMESPACE=" + testenv.TemporalNamespace(),
+		"CASEDESK_HTTP_ADDR=" + addr,
+		"CASEDESK_REOPEN_WINDOW=1h",
+	}
+	logPath := filepath.Join(t.TempDir(), "dev.log")
+	t.Cleanup(func() {
+		if t.Failed() {
+			if b, err := os.ReadFile(logPath); err == nil {
+				t.Logf("casedesk dev log:\n%s", b)
+			}
+		}
+	})
+	dev := startDev(t, bin, env, logPath)
+	s := &system{t: t, url: "http://" + addr, tokens: map[casedesk.Role]string{}, users: map[casedesk.Role]casedesk.User{}}
+	waitReady(t, s.url)
+
+	ctx := context.Background()
+	db, err := postgres.Open(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	token := casedesk.NewToken()
+	agent, err := db.CreateUser(ctx, casedesk.User{ID: "U-CRASH01", Name: "Agent", Email: "crash@casedesk.test", Role: casedesk.RoleAgent}, casedesk.HashToken(token))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.customer, err = db.CreateCustomer(ctx, casedesk.Customer{ID: "CU-CRASH01", Name: "C", Email: "c@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	r := s.call("POST", "/v1/cases", token, newInquiry(s))
+	expect(t, r, http.StatusCreated)
+	id := r.body["id"].(string)
+	expect(t, s.call("POST", "/v1/cases/"+id+"/assign", token, map[string]any{"assignee_id": agent.ID}), http.StatusOK)
+	expect(t, s.call("POST", "/v1/cases/"+id+"/reply", token, map[string]any{"body": "On it"}), http.StatusOK)
+	expect(t, s.call("POST", "/v1/cases/"+id+"/request-info", token, map[string]any{"body": "Which card?"}), http.StatusOK)
+
+	dev.kill()
+	if _, err := http.Get(s.url + "/healthz"); err == nil {
+		t.Fatal("casedesk still answers after kill -9")
+	}
+	startDev(t, bin, env, logPath)
+	waitReady(t, s.url)
+
+	g := s.call("GET", "/v1/cases/"+id, token, nil)
+	if g.body["status"] != "waiting_on_customer" || g.body["version"] != float64(4) {
+		t.Fatalf("after the restart the case is %v v%v, want waiting_on_customer v4", g.body["status"], g.body["version"])
+	}
+	for _, st := range []struct{ action, status string }{{"customer-reply", "open"}, {"resolve", "resolved"}, {"close", "closed"}} {
+		body := map[string]any{"body": "Visa"}
+		if st.action == "resolve" {
+			body = map[string]any{"outcome": "answered"}
+		} else if st.action == "close" {
+			body = map[string]any{}
+		}
+		r := s.call("POST", "/v1/cases/"+id+"/"+st.action, token, body)
+		expect(t, r, http.StatusOK)
+		if r.body["status"] != st.status {
+			t.Fatalf("%s: status %v, want %s", st.action, r.body["status"], st.status)
+		}
+	}
+	var types []string
+	for _, e := range s.call("GET", "/v1/cases/"+id+"/events", token, nil).body["items"].([]any) {
+		types = append(types, e.(map[string]any)["type"].(string))
+	}
+	want := []string{"case_opened", "assigned", "replied", "info_requested", "customer_replied", "resolved", "closed"}
+	if !slices.Equal(types, want) {
+		t.Fatalf("timeline %v, want %v", types, want)
+	}
+}
