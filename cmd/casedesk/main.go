@@ -47,6 +47,7 @@ supervisors and a few customers with payments and invoices. Tokens are stored
 hashed, so the demo tokens are kept in CASEDESK_DEMO_TOKENS_FILE (default
 .data/demo-tokens.txt) to print them again on later runs. With
 CASEDESK_ADMIN_TOKEN set, the admin's token is that value.`, runSeed},
+	{"sla", "check the SLA configuration; compute a deadline", slaUsage, runSLA},
 }
 
 func usage(w io.Writer) {
