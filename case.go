@@ -23,7 +23,7 @@ const (
 var Types = []Type{TypeInquiry, TypeDispute, TypeChargeback, TypeRefund}
 
 // OpenableTypes lists the case types that can be opened today.
-var OpenableTypes = []Type{TypeInquiry}
+var OpenableTypes = []Type{TypeInquiry, TypeDispute, TypeChargeback, TypeRefund}
 
 // Status is where a case stands.
 type Status string
@@ -74,11 +74,15 @@ const (
 	OutcomeNoResponse = "no_response"
 	OutcomeUpheld     = "upheld"
 	OutcomeRejected   = "rejected"
+	OutcomeRefunded   = "refunded"
+	OutcomeDeclined   = "declined"
 )
 
 // outcomes lists the outcomes an agent may choose when resolving, per type.
 var outcomes = map[Type][]string{
 	TypeInquiry: {OutcomeAnswered, OutcomeNoResponse},
+	TypeDispute: {OutcomeUpheld, OutcomeRejected, OutcomeNoResponse},
+	TypeRefund:  {OutcomeRefunded, OutcomeDeclined, OutcomeNoResponse},
 }
 
 // Outcomes returns the outcomes a case of type t may be resolved with.
@@ -115,6 +119,14 @@ type Case struct {
 	// LastSeq is the sequence number of the case's latest timeline event.
 	LastSeq int64 `json:"last_seq"`
 
+	// Type-specific details.
+	Dispute    *Dispute    `json:"dispute,omitempty"`
+	Chargeback *Chargeback `json:"chargeback,omitempty"`
+
+	// Approvals asked of supervisors, and the refunds and credits proposed.
+	Approvals []Approval `json:"approvals,omitempty"`
+	Movements []Movement `json:"movements,omitempty"`
+
 	// Facts kept for first-contact resolution and reporting.
 	PublicReplies  int  `json:"public_replies"`
 	CustomerWaited bool `json:"customer_waited"`
@@ -122,15 +134,39 @@ type Case struct {
 	ReopenCount    int  `json:"reopen_count"`
 }
 
-// SLA is the case's service-level state.
+// SLA is the case's service-level state: its two clocks and the customer
+// wait. Times the workflow's timers fire at are kept here, computed when a
+// clock starts, pauses, resumes or changes target, so finding the next timer
+// needs no calendar arithmetic.
 type SLA struct {
+	Policy                string     `json:"policy"`
 	FirstResponseDue      *time.Time `json:"first_response_due"`
 	FirstResponseAt       *time.Time `json:"first_response_at"`
 	FirstResponseBreached bool       `json:"first_response_breached"`
 	ResolutionDue         *time.Time `json:"resolution_due"`
 	ResolutionBreached    bool       `json:"resolution_breached"`
 	Paused                bool       `json:"paused"`
+
+	FirstResponseWarnAt *time.Time `json:"first_response_warn_at"`
+	FirstResponseWarned bool       `json:"first_response_warned"`
+	ResolutionWarnAt    *time.Time `json:"resolution_warn_at"`
+	ResolutionWarned    bool       `json:"resolution_warned"`
+	// ResolutionSince is when the resolution clock last started or resumed;
+	// nil while it is paused or stopped.
+	ResolutionSince *time.Time `json:"resolution_since"`
+	// ResolutionUsed is the business time the resolution clock counted
+	// before ResolutionSince.
+	ResolutionUsed time.Duration `json:"resolution_used"`
+
+	// The customer wait: since when, when to remind, when to give up.
+	WaitingSince *time.Time `json:"waiting_since"`
+	RemindAt     *time.Time `json:"remind_at"`
+	Reminded     bool       `json:"reminded"`
+	NoResponseAt *time.Time `json:"no_response_at"`
 }
+
+// Breached reports whether a clock of the case breached.
+func (s SLA) Breached() bool { return s.FirstResponseBreached || s.ResolutionBreached }
 
 // Event is one entry of a case's append-only timeline.
 type Event struct {
@@ -143,16 +179,51 @@ type Event struct {
 
 // Timeline event types.
 const (
-	EventOpened          = "case_opened"
-	EventAssigned        = "assigned"
-	EventReplied         = "replied"
-	EventNoteAdded       = "note_added"
-	EventInfoRequested   = "info_requested"
-	EventCustomerReplied = "customer_replied"
-	EventResolved        = "resolved"
-	EventReopened        = "reopened"
-	EventClosed          = "closed"
+	EventOpened            = "case_opened"
+	EventAssigned          = "assigned"
+	EventReplied           = "replied"
+	EventNoteAdded         = "note_added"
+	EventInfoRequested     = "info_requested"
+	EventCustomerReplied   = "customer_replied"
+	EventResolved          = "resolved"
+	EventReopened          = "reopened"
+	EventClosed            = "closed"
+	EventPriorityChanged   = "priority_changed"
+	EventSLAWarning        = "sla_warning"
+	EventSLABreached       = "sla_breached"
+	EventSLAPaused         = "sla_paused"
+	EventSLAResumed        = "sla_resumed"
+	EventReminder          = "customer_reminder"
+	EventEvidenceAdded     = "evidence_added"
+	EventResponded         = "chargeback_responded"
+	EventLossAccepted      = "chargeback_loss_accepted"
+	EventNetworkOutcome    = "network_outcome"
+	EventDeadlineWarning   = "chargeback_deadline_warning"
+	EventDeadlineEscalated = "chargeback_escalated"
+	EventChargebackExpired = "chargeback_expired"
+	EventApprovalRequested = "approval_requested"
+	EventApprovalDecided   = "approval_decision"
+	EventApprovalApproved  = "approval_approved"
+	EventApprovalRejected  = "approval_rejected"
+	EventApprovalExpired   = "approval_expired"
+	EventApprovalReminder  = "approval_reminder"
+	EventApprovalWithdrawn = "approval_withdrawn"
+	EventMoneyProposed     = "money_proposed"
+	EventRefundIssued      = "refund_issued"
+	EventCreditApplied     = "credit_applied"
+	EventMoneyFailed       = "money_failed"
+	EventMoneyReleased     = "money_released"
+	EventMoneyRefused      = "money_refused"
 )
+
+// NeedsSupervisor reports whether the case belongs in the supervisors'
+// escalation queue: a breached clock, or a chargeback close to its deadline.
+func (c Case) NeedsSupervisor() bool {
+	if c.Status == StatusResolved || c.Status == StatusClosed {
+		return false
+	}
+	return c.SLA.Breached() || (c.Chargeback != nil && c.Chargeback.Escalated)
+}
 
 // Role is what a user may do.
 type Role string

@@ -9,7 +9,8 @@ import (
 // transitions lists, for each status, the statuses a case may move to.
 // Moves within a status (a note, a reply while open) are not transitions.
 var transitions = map[Status][]Status{
-	StatusNew:               {StatusOpen, StatusEscalated},
+	// A case can end unassigned: a chargeback that expires, a customer who never answers.
+	StatusNew:               {StatusOpen, StatusEscalated, StatusPendingApproval, StatusResolved},
 	StatusOpen:              {StatusWaitingOnCustomer, StatusPendingApproval, StatusEscalated, StatusResolved},
 	StatusWaitingOnCustomer: {StatusOpen, StatusPendingApproval, StatusEscalated, StatusResolved},
 	StatusPendingApproval:   {StatusOpen, StatusWaitingOnCustomer, StatusEscalated, StatusResolved},
@@ -79,10 +80,23 @@ const (
 // workflow so that a running case keeps the rules it was opened under.
 type Rules struct {
 	ReopenWindow time.Duration `json:"reopen_window"`
+	// SLA holds the policies per type and priority; without them the SLA
+	// clocks are off.
+	SLA []SLAPolicy `json:"sla,omitempty"`
+	// WaitingReminder and WaitingTimeout are the business time a case waits
+	// on the customer before a reminder and before it is resolved as
+	// no_response; zero means 3 and 7 business days of the calendar.
+	WaitingReminder time.Duration `json:"waiting_reminder,omitempty"`
+	WaitingTimeout  time.Duration `json:"waiting_timeout,omitempty"`
+	// Approvals is the authority matrix and approval timers; nil means
+	// DESIGN.md's defaults.
+	Approvals *ApprovalRules `json:"approvals,omitempty"`
 }
 
 // DefaultRules returns the rules of DESIGN.md.
-func DefaultRules() Rules { return Rules{ReopenWindow: DefaultReopenWindow} }
+func DefaultRules() Rules {
+	return Rules{ReopenWindow: DefaultReopenWindow, SLA: DefaultSLAConfig().Policies()}
+}
 
 // Decide applies cmd by actor at now to c. It returns the new case and the
 // timeline events the change produced, or an error and leaves nothing changed:
@@ -106,15 +120,48 @@ func (r Rules) Decide(c Case, cmd Command, by Actor, now time.Time) (Case, []Eve
 	case AddNote:
 		err = d.note(cmd)
 	case RequestInfo:
-		err = d.requestInfo(cmd)
+		err = d.requestInfo(cmd, r)
 	case CustomerReply:
-		err = d.customerReply(cmd)
+		err = d.customerReply(cmd, r)
 	case Resolve:
 		err = d.resolve(cmd, r)
 	case Reopen:
 		err = d.reopen(cmd)
 	case Close:
 		err = d.close("closed by staff")
+	case SetPriority:
+		err = d.setPriority(cmd)
+	case AddEvidence:
+		err = d.addEvidence(cmd)
+	case Respond:
+		err = d.respond(cmd, r)
+	case AcceptLoss:
+		err = d.acceptLoss(cmd, r)
+	case ProposeRefund:
+		mv, merr := cmd.Movement()
+		err = d.proposeMovement(r, mv, merr)
+	case ProposeCredit:
+		mv, merr := cmd.Movement()
+		err = d.proposeMovement(r, mv, merr)
+	case Escalate:
+		err = d.escalate(r, cmd)
+	case RecordRefusal:
+		err = d.systemOnly(by, func() error { return d.recordRefusal(cmd) })
+	case DecideApproval:
+		err = d.decideApproval(r, cmd)
+	case PostedMovement:
+		err = d.systemOnly(by, func() error { return d.movementPosted(r, cmd) })
+	case FailedMovement:
+		err = d.systemOnly(by, func() error { return d.movementFailed(cmd) })
+	case ReleasedMovement:
+		err = d.systemOnly(by, func() error { return d.movementReleased(cmd) })
+	case NetworkOutcome:
+		err = d.networkOutcome(cmd, r)
+	case Tick:
+		if by.Role != RoleSystem {
+			return c, nil, Errorf(EFORBIDDEN, "only the system fires timers")
+		}
+		err = d.tick(r)
 	case AutoClose:
 		if by.Role != RoleSystem {
 			return c, nil, Errorf(EFORBIDDEN, "only the system closes cases automatically")
@@ -129,6 +176,7 @@ func (r Rules) Decide(c Case, cmd Command, by Actor, now time.Time) (Case, []Eve
 	if err != nil {
 		return c, nil, err
 	}
+	r.planClocks(&d.c, now)
 	d.c.Version++
 	d.c.UpdatedAt = now
 	return d.c, d.events, nil
@@ -140,6 +188,46 @@ type decision struct {
 	by     Actor
 	now    time.Time
 	events []Event
+	// cloned records that type-specific details were copied before change,
+	// so the caller's case is never modified through a shared pointer.
+	cloned bool
+	// approvalsCloned records the same for approvals and movements.
+	approvalsCloned bool
+}
+
+func (d *decision) systemOnly(by Actor, fn func() error) error {
+	if by.Role != RoleSystem {
+		return Errorf(EFORBIDDEN, "only the system records this")
+	}
+	return fn()
+}
+
+// chargeback returns the case's chargeback details, copied on first use.
+func (d *decision) chargeback() *Chargeback {
+	d.cloneDetails()
+	return d.c.Chargeback
+}
+
+// dispute returns the case's dispute details, copied on first use.
+func (d *decision) dispute() *Dispute {
+	d.cloneDetails()
+	return d.c.Dispute
+}
+
+func (d *decision) cloneDetails() {
+	if d.cloned {
+		return
+	}
+	d.cloned = true
+	if d.c.Chargeback != nil {
+		cb := *d.c.Chargeback
+		cb.Evidence = slices.Clone(cb.Evidence)
+		d.c.Chargeback = &cb
+	}
+	if d.c.Dispute != nil {
+		dp := *d.c.Dispute
+		d.c.Dispute = &dp
+	}
 }
 
 func (d *decision) emit(typ string, data map[string]any) {
@@ -235,7 +323,7 @@ func (d *decision) note(cmd AddNote) error {
 	return nil
 }
 
-func (d *decision) requestInfo(cmd RequestInfo) error {
+func (d *decision) requestInfo(cmd RequestInfo, r Rules) error {
 	body, err := checkBody("body", cmd.Body, MaxBodyLen)
 	if err != nil {
 		return err
@@ -252,29 +340,35 @@ func (d *decision) requestInfo(cmd RequestInfo) error {
 	d.publicReply()
 	d.c.CustomerWaited = true
 	d.emit(EventInfoRequested, map[string]any{"body": body})
+	d.pauseForCustomer(r)
 	return nil
 }
 
-func (d *decision) customerReply(cmd CustomerReply) error {
+func (d *decision) customerReply(cmd CustomerReply, r Rules) error {
 	body, err := checkBody("body", cmd.Body, MaxBodyLen)
 	if err != nil {
 		return err
 	}
 	from := d.c.Status
-	switch from {
-	case StatusWaitingOnCustomer:
+	reopens := from == StatusResolved && d.c.Chargeback == nil
+	switch {
+	case from == StatusWaitingOnCustomer:
 		if err := d.moveTo(StatusOpen, "record a customer reply on"); err != nil {
 			return err
 		}
-	case StatusResolved:
+	case reopens:
 		// A customer writing back about a resolved case reopens it, as long as
-		// the reopen window has not ended.
+		// the reopen window has not ended. A chargeback's outcome is the
+		// network's and stays.
 		if err := d.reopenResolved(); err != nil {
 			return err
 		}
 	}
 	d.emit(EventCustomerReplied, map[string]any{"body": body, "previous_status": string(from), "status": string(d.c.Status)})
-	if from == StatusResolved {
+	if from == StatusWaitingOnCustomer {
+		d.resumeAfterCustomer(r)
+	}
+	if reopens {
 		d.emit(EventReopened, map[string]any{"reason": "the customer replied"})
 	}
 	return nil
@@ -283,6 +377,9 @@ func (d *decision) customerReply(cmd CustomerReply) error {
 func (d *decision) resolve(cmd Resolve, r Rules) error {
 	var v Validation
 	allowed := outcomes[d.c.Type]
+	if d.c.Type == TypeChargeback {
+		return Errorf(ECONFLICT, "a chargeback is resolved by the network's outcome or by accepting the loss")
+	}
 	if cmd.Outcome == "" {
 		v.Add("outcome", "is required")
 	} else if !slices.Contains(allowed, cmd.Outcome) {
@@ -291,6 +388,9 @@ func (d *decision) resolve(cmd Resolve, r Rules) error {
 	summary := CleanText(cmd.Summary)
 	if n := len([]rune(summary)); n > MaxBodyLen {
 		v.Add("summary", "is %d characters long; the limit is %d", n, MaxBodyLen)
+	}
+	if d.c.Type == TypeDispute && cmd.Outcome != "" && cmd.Outcome != OutcomeNoResponse && summary == "" {
+		v.Add("summary", "is required: the explanation the customer receives")
 	}
 	if err := v.Err(); err != nil {
 		return err
@@ -301,21 +401,33 @@ func (d *decision) resolve(cmd Resolve, r Rules) error {
 	if err := d.requireStatus("resolve", StatusOpen, StatusWaitingOnCustomer); err != nil {
 		return err
 	}
+	return d.resolveAs(cmd.Outcome, summary, r)
+}
+
+// resolveAs resolves the case with outcome: the clocks stop and the reopen
+// window starts.
+func (d *decision) resolveAs(outcome, summary string, r Rules) error {
 	if err := d.moveTo(StatusResolved, "resolve"); err != nil {
 		return err
 	}
 	at := d.now
 	until := d.now.Add(r.ReopenWindow)
-	d.c.Outcome = cmd.Outcome
+	d.c.Outcome = outcome
 	d.c.ResolutionSummary = MaskCardNumbers(summary)
 	d.c.ResolvedAt = &at
 	d.c.ReopenUntil = &until
 	if d.c.SLA.FirstResponseAt == nil {
 		d.c.SLA.FirstResponseAt = &at
 	}
-	d.c.FirstContactResolution = d.c.PublicReplies <= 1 && !d.c.CustomerWaited && !d.c.WasEscalated && d.c.ReopenCount == 0
+	if d.c.Dispute != nil {
+		d.dispute().Explanation = d.c.ResolutionSummary
+	}
+	d.withdrawApprovals("the case was resolved")
+	d.stopClocks()
+	d.c.FirstContactResolution = outcome != OutcomeNoResponse && d.c.PublicReplies <= 1 &&
+		!d.c.CustomerWaited && !d.c.WasEscalated && d.c.ReopenCount == 0
 	d.emit(EventResolved, map[string]any{
-		"outcome":                  cmd.Outcome,
+		"outcome":                  outcome,
 		"summary":                  d.c.ResolutionSummary,
 		"first_contact_resolution": d.c.FirstContactResolution,
 		"reopen_until":             until,
@@ -330,6 +442,9 @@ func (d *decision) reopen(cmd Reopen) error {
 	}
 	if err := d.requireStatus("reopen", StatusResolved); err != nil {
 		return err
+	}
+	if d.c.Chargeback != nil {
+		return Errorf(ECONFLICT, "a chargeback's outcome is final; open a new case")
 	}
 	if err := d.reopenResolved(); err != nil {
 		return err
@@ -351,6 +466,7 @@ func (d *decision) reopenResolved() error {
 	d.c.ResolvedAt = nil
 	d.c.ReopenUntil = nil
 	d.c.FirstContactResolution = false
+	d.startResolutionClock()
 	return nil
 }
 
@@ -390,6 +506,27 @@ func Sanitize(cmd Command) Command {
 	case Reopen:
 		c.Reason = MaskCardNumbers(c.Reason)
 		return c
+	case AddEvidence:
+		c.Text = MaskCardNumbers(c.Text)
+		return c
+	case Respond:
+		c.Summary = MaskCardNumbers(c.Summary)
+		return c
+	case AcceptLoss:
+		c.Reason = MaskCardNumbers(c.Reason)
+		return c
+	case Escalate:
+		c.Reason = MaskCardNumbers(c.Reason)
+		return c
+	case DecideApproval:
+		c.Comment = MaskCardNumbers(c.Comment)
+		return c
+	case ProposeRefund:
+		c.Reason = MaskCardNumbers(c.Reason)
+		return c
+	case ProposeCredit:
+		c.Reason = MaskCardNumbers(c.Reason)
+		return c
 	}
 	return cmd
 }
@@ -398,4 +535,39 @@ func Sanitize(cmd Command) Command {
 // in text and which no person types.
 func CleanText(s string) string {
 	return strings.TrimSpace(strings.ReplaceAll(s, "\x00", ""))
+}
+
+// SetPriority changes a case's priority; its SLA deadlines follow.
+type SetPriority struct {
+	Priority Priority `json:"priority"`
+}
+
+// Name implements Command.
+func (SetPriority) Name() string { return "priority" }
+
+func (d *decision) setPriority(cmd SetPriority) error {
+	if cmd.Priority == "" {
+		return Invalid("priority", "is required")
+	}
+	if !slices.Contains(Priorities, cmd.Priority) {
+		return Invalid("priority", "must be one of %s", joinStrings(Priorities))
+	}
+	if cmd.Priority == d.c.Priority {
+		return Errorf(ECONFLICT, "case %s is already %s priority", d.c.ID, cmd.Priority)
+	}
+	if err := d.requireStatus("change the priority of", StatusNew, StatusOpen, StatusWaitingOnCustomer, StatusPendingApproval, StatusEscalated); err != nil {
+		return err
+	}
+	from := d.c.Priority
+	d.c.Priority = cmd.Priority
+	// A new target may mean a warning or breach is no longer reached, or
+	// already passed: the next tick decides.
+	if !d.c.SLA.FirstResponseBreached {
+		d.c.SLA.FirstResponseWarned = false
+	}
+	if !d.c.SLA.ResolutionBreached {
+		d.c.SLA.ResolutionWarned = false
+	}
+	d.emit(EventPriorityChanged, map[string]any{"from": string(from), "to": string(cmd.Priority)})
+	return nil
 }

@@ -116,6 +116,27 @@ func cloneCase(t *testing.T, c casedesk.Case) casedesk.Case {
 	c.SLA.FirstResponseDue = clone(c.SLA.FirstResponseDue)
 	c.SLA.FirstResponseAt = clone(c.SLA.FirstResponseAt)
 	c.SLA.ResolutionDue = clone(c.SLA.ResolutionDue)
+	c.SLA.FirstResponseWarnAt = clone(c.SLA.FirstResponseWarnAt)
+	c.SLA.ResolutionWarnAt = clone(c.SLA.ResolutionWarnAt)
+	c.SLA.ResolutionSince = clone(c.SLA.ResolutionSince)
+	c.SLA.WaitingSince = clone(c.SLA.WaitingSince)
+	c.SLA.RemindAt = clone(c.SLA.RemindAt)
+	c.SLA.NoResponseAt = clone(c.SLA.NoResponseAt)
+	if c.Dispute != nil {
+		d := *c.Dispute
+		c.Dispute = &d
+	}
+	if c.Chargeback != nil {
+		cb := *c.Chargeback
+		cb.Evidence = append([]casedesk.Evidence(nil), cb.Evidence...)
+		cb.RespondedAt = clone(cb.RespondedAt)
+		c.Chargeback = &cb
+	}
+	c.Approvals = append([]casedesk.Approval(nil), c.Approvals...)
+	for i := range c.Approvals {
+		c.Approvals[i].Decisions = append([]casedesk.ApprovalDecision(nil), c.Approvals[i].Decisions...)
+	}
+	c.Movements = append([]casedesk.Movement(nil), c.Movements...)
 	return c
 }
 
@@ -223,7 +244,7 @@ func wantAccepted(t *testing.T, in, got casedesk.Case, events []casedesk.Event, 
 func TestCanTransition(t *testing.T) {
 	// The expected moves, written out independently of machine.go's table.
 	allowed := map[casedesk.Status][]casedesk.Status{
-		sNew:       {sOpen, sEscalated},
+		sNew:       {sOpen, sEscalated, sPending, sResolved},
 		sOpen:      {sWaiting, sPending, sEscalated, sResolved},
 		sWaiting:   {sOpen, sPending, sEscalated, sResolved},
 		sPending:   {sOpen, sWaiting, sEscalated, sResolved},
@@ -677,7 +698,9 @@ func TestDecideIsPure(t *testing.T) {
 
 	t.Run("the deep copy helper knows every reference field of Case", func(t *testing.T) {
 		// cloneCase copies these; a new pointer, slice or map field must be added there too.
-		known := []string{"ResolvedAt", "ClosedAt", "ReopenUntil", "SLA.FirstResponseDue", "SLA.FirstResponseAt", "SLA.ResolutionDue"}
+		known := []string{"ResolvedAt", "ClosedAt", "ReopenUntil", "SLA.FirstResponseDue", "SLA.FirstResponseAt", "SLA.ResolutionDue",
+			"SLA.FirstResponseWarnAt", "SLA.ResolutionWarnAt", "SLA.ResolutionSince", "SLA.WaitingSince", "SLA.RemindAt",
+			"SLA.NoResponseAt", "Dispute", "Chargeback", "Approvals", "Movements"}
 		var refs []string
 		var walk func(prefix string, typ reflect.Type)
 		walk = func(prefix string, typ reflect.Type) {

@@ -1,6 +1,7 @@
 package casedesk
 
 import (
+	"encoding/json"
 	"regexp"
 	"strings"
 
@@ -73,4 +74,12 @@ func ParseMoney(amount, currency, amountField, currencyField string) (Money, err
 func (m Money) String() string {
 	exp := currencyExponents[m.Currency]
 	return m.Amount.StringFixed(exp) + " " + m.Currency
+}
+
+// MarshalJSON writes the amount as a string with the currency's decimal places.
+func (m Money) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Amount   string `json:"amount"`
+		Currency string `json:"currency"`
+	}{FormatAmount(m.Amount, m.Currency), m.Currency})
 }

@@ -3,6 +3,7 @@ package casedesk_test
 import (
 	"errors"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -154,8 +155,10 @@ func TestOpenRefusesBadRequests(t *testing.T) {
 		{"a category over 100 characters", func(r *casedesk.OpenRequest) { r.Category = strings.Repeat("c", 101) }, []string{"category"}},
 		{"an empty request", func(r *casedesk.OpenRequest) { *r = casedesk.OpenRequest{} }, []string{"type", "customer_id", "subject", "channel"}},
 		{"several bad fields", func(r *casedesk.OpenRequest) {
-			*r = casedesk.OpenRequest{Type: "refund", Subject: strings.Repeat("é", casedesk.MaxSubjectLen+1), Channel: "pigeon", Priority: "asap"}
+			*r = casedesk.OpenRequest{Type: "complaint", Subject: strings.Repeat("é", casedesk.MaxSubjectLen+1), Channel: "pigeon", Priority: "asap"}
 		}, []string{"type", "customer_id", "subject", "channel", "priority"}},
+		{"a refund without its payment, amount and reason", func(r *casedesk.OpenRequest) { r.Type = "refund" },
+			[]string{"payment_id", "currency", "amount", "reason"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name+" is invalid", func(t *testing.T) {
@@ -170,7 +173,7 @@ func TestOpenRefusesBadRequests(t *testing.T) {
 	}
 
 	for _, typ := range casedesk.Types {
-		if typ == casedesk.TypeInquiry {
+		if slices.Contains(casedesk.OpenableTypes, typ) {
 			continue
 		}
 		t.Run("a "+string(typ)+" case cannot be opened yet, and the message says so", func(t *testing.T) {

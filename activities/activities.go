@@ -6,6 +6,7 @@ package activities
 
 import (
 	"context"
+	"time"
 
 	"github.com/casedesk/casedesk"
 )
@@ -17,7 +18,10 @@ type Projector interface {
 
 // Activities are registered once by the worker.
 type Activities struct {
-	Store Projector
+	Store  Projector
+	Ledger Ledger
+	// Now is the clock of posted entries; time.Now when nil.
+	Now func() time.Time
 }
 
 // ProjectInput is a case snapshot with the events not yet known to be projected.

@@ -30,6 +30,10 @@ func (s *Server) openCase(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
+	if err := req.ValidateAt(s.Now()); err != nil {
+		writeError(c, err)
+		return
+	}
 	key := strings.TrimSpace(c.GetHeader("Idempotency-Key"))
 	if len(key) > maxIdempotencyKey {
 		writeError(c, casedesk.Invalid("Idempotency-Key", "is longer than %d characters", maxIdempotencyKey))
@@ -40,6 +44,10 @@ func (s *Server) openCase(c *gin.Context) {
 		writeError(c, casedesk.Invalid("customer_id", "no customer %s", req.CustomerID))
 		return
 	} else if err != nil {
+		writeError(c, err)
+		return
+	}
+	if err := s.checkReferences(ctx, req); err != nil {
 		writeError(c, err)
 		return
 	}
@@ -78,6 +86,29 @@ func (s *Server) openCase(c *gin.Context) {
 	logger(c).Info("case opened", "case_id", cs.ID, "type", cs.Type)
 	c.Header("Location", "/v1/cases/"+cs.ID)
 	c.JSON(http.StatusCreated, viewCase(cs))
+}
+
+// checkReferences checks the payment or invoice a dispute or chargeback names.
+func (s *Server) checkReferences(ctx context.Context, req casedesk.OpenRequest) error {
+	var payment *casedesk.Payment
+	var invoice *casedesk.Invoice
+	if req.PaymentID != "" {
+		p, err := s.Store.Payment(ctx, req.PaymentID)
+		if err == nil {
+			payment = &p
+		} else if casedesk.ErrorCode(err) != casedesk.ENOTFOUND {
+			return err
+		}
+	}
+	if req.InvoiceID != "" {
+		inv, err := s.Store.Invoice(ctx, req.InvoiceID)
+		if err == nil {
+			invoice = &inv
+		} else if casedesk.ErrorCode(err) != casedesk.ENOTFOUND {
+			return err
+		}
+	}
+	return req.CheckReferences(payment, invoice)
 }
 
 // caseID returns the case ID of the path, as people type it.
@@ -137,6 +168,16 @@ func (s *Server) listCases(c *gin.Context) {
 		}
 		f.Limit = n
 	}
+	if b := c.Query("breached"); b != "" {
+		v, err := strconv.ParseBool(b)
+		if err != nil {
+			v2 := casedesk.Validation{}
+			v2.Add("breached", "must be true or false")
+			writeError(c, v2.Err())
+			return
+		}
+		f.Breached = &v
+	}
 	if len(f.Query) > 200 {
 		v.Add("q", "is longer than 200 characters")
 	}
@@ -174,16 +215,8 @@ func (s *Server) assign(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	u, err := s.Store.User(c.Request.Context(), cmd.AssigneeID)
-	if casedesk.ErrorCode(err) == casedesk.ENOTFOUND {
-		writeError(c, casedesk.Invalid("assignee_id", "no user %s", cmd.AssigneeID))
-		return
-	} else if err != nil {
+	if err := s.checkAssignee(c.Request.Context(), cmd.AssigneeID); err != nil {
 		writeError(c, err)
-		return
-	}
-	if !u.Role.CanAssignCases() {
-		writeError(c, casedesk.Invalid("assignee_id", "user %s is an %s; cases go to agents and supervisors", u.ID, u.Role))
 		return
 	}
 	s.act(c, cmd)

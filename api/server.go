@@ -26,6 +26,12 @@ type Store interface {
 	Payments(ctx context.Context, customerID string) ([]casedesk.Payment, error)
 	CreateInvoice(ctx context.Context, inv casedesk.Invoice) (casedesk.Invoice, error)
 	Invoices(ctx context.Context, customerID string) ([]casedesk.Invoice, error)
+	Payment(ctx context.Context, id string) (casedesk.Payment, error)
+	Invoice(ctx context.Context, id string) (casedesk.Invoice, error)
+	PaymentBalance(ctx context.Context, id string) (casedesk.PaymentBalance, error)
+	InvoiceBalance(ctx context.Context, id string) (casedesk.InvoiceBalance, error)
+	Approval(ctx context.Context, id string) (casedesk.Approval, error)
+	ListApprovals(ctx context.Context, status string, limit int) ([]casedesk.Approval, error)
 	ReserveCase(ctx context.Context, req postgres.CaseRequest, newID func() string) (string, bool, error)
 	Case(ctx context.Context, id string) (casedesk.Case, error)
 	CaseEvents(ctx context.Context, id string) ([]casedesk.Event, error)
@@ -78,6 +84,7 @@ func (s *Server) Handler() http.Handler {
 	v1 := r.Group("/v1", s.authenticate())
 	staff := v1.Group("", require(casedesk.RoleAgent, casedesk.RoleSupervisor, casedesk.RoleAdmin))
 	admin := v1.Group("", require(casedesk.RoleAdmin))
+	supervisors := v1.Group("", require(casedesk.RoleSupervisor, casedesk.RoleAdmin))
 
 	admin.POST("/users", s.createUser)
 	staff.GET("/me", s.me)
@@ -101,6 +108,20 @@ func (s *Server) Handler() http.Handler {
 	staff.POST("/cases/:id/resolve", action[casedesk.Resolve](s, false))
 	staff.POST("/cases/:id/reopen", action[casedesk.Reopen](s, false))
 	staff.POST("/cases/:id/close", action[casedesk.Close](s, true))
+	staff.POST("/cases/:id/priority", action[casedesk.SetPriority](s, false))
+	staff.POST("/cases/:id/evidence", action[casedesk.AddEvidence](s, false))
+	staff.POST("/cases/:id/respond", action[casedesk.Respond](s, true))
+	staff.POST("/cases/:id/accept-loss", action[casedesk.AcceptLoss](s, false))
+	staff.POST("/cases/:id/network-outcome", action[casedesk.NetworkOutcome](s, false))
+	staff.POST("/cases/:id/escalate", action[casedesk.Escalate](s, false))
+	staff.POST("/cases/:id/refunds", action[casedesk.ProposeRefund](s, false))
+	staff.POST("/cases/:id/adjustments", action[casedesk.ProposeCredit](s, false))
+	staff.GET("/payments/:id", s.getPayment)
+	staff.GET("/invoices/:id", s.getInvoice)
+
+	supervisors.GET("/approvals", s.listApprovals)
+	supervisors.POST("/approvals/:id/approve", s.approve)
+	supervisors.POST("/approvals/:id/reject", s.reject)
 	return r
 }
 

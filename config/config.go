@@ -23,6 +23,10 @@ type Config struct {
 	SendGridAPIKey    string        // SENDGRID_API_KEY
 	SendGridBaseURL   string        // SENDGRID_BASE_URL
 	ReopenWindow      time.Duration // CASEDESK_REOPEN_WINDOW
+	SLAConfigFile     string        // CASEDESK_SLA_CONFIG
+	ApprovalsFile     string        // CASEDESK_APPROVALS_CONFIG
+	WaitingReminder   time.Duration // CASEDESK_WAITING_REMINDER (business time; 0 = 3 business days)
+	WaitingTimeout    time.Duration // CASEDESK_WAITING_TIMEOUT (business time; 0 = 7 business days)
 	DemoTokensFile    string        // CASEDESK_DEMO_TOKENS_FILE
 	LogLevel          slog.Level    // CASEDESK_LOG_LEVEL
 	LogFormat         string        // CASEDESK_LOG_FORMAT: text or json
@@ -57,6 +61,8 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		SendGridBaseURL:   get("SENDGRID_BASE_URL", DefaultSendGridBaseURL),
 		DemoTokensFile:    get("CASEDESK_DEMO_TOKENS_FILE", ".data/demo-tokens.txt"),
 		LogFormat:         get("CASEDESK_LOG_FORMAT", "text"),
+		SLAConfigFile:     get("CASEDESK_SLA_CONFIG", ""),
+		ApprovalsFile:     get("CASEDESK_APPROVALS_CONFIG", ""),
 	}
 	var errs []string
 	if v := get("TEMPORAL_TLS", "false"); v != "" {
@@ -73,6 +79,21 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			errs = append(errs, "CASEDESK_REOPEN_WINDOW must be a positive duration such as 168h")
 		}
 		c.ReopenWindow = d
+	}
+	for _, d := range []struct {
+		name string
+		dst  *time.Duration
+	}{{"CASEDESK_WAITING_REMINDER", &c.WaitingReminder}, {"CASEDESK_WAITING_TIMEOUT", &c.WaitingTimeout}} {
+		if v := get(d.name, ""); v != "" {
+			x, err := time.ParseDuration(v)
+			if err != nil || x <= 0 {
+				errs = append(errs, d.name+" must be a positive duration such as 24h")
+			}
+			*d.dst = x
+		}
+	}
+	if c.WaitingReminder > 0 && c.WaitingTimeout > 0 && c.WaitingReminder >= c.WaitingTimeout {
+		errs = append(errs, "CASEDESK_WAITING_REMINDER must be shorter than CASEDESK_WAITING_TIMEOUT")
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(get("CASEDESK_LOG_LEVEL", "info"))); err != nil {
 		errs = append(errs, "CASEDESK_LOG_LEVEL must be debug, info, warn or error")

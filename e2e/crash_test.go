@@ -155,8 +155,71 @@ func TestKillingCasedeskMidWalkLosesNothing(t *testing.T) {
 	for _, e := range s.call("GET", "/v1/cases/"+id+"/events", token, nil).body["items"].([]any) {
 		types = append(types, e.(map[string]any)["type"].(string))
 	}
-	want := []string{"case_opened", "assigned", "replied", "info_requested", "customer_replied", "resolved", "closed"}
+	want := []string{"case_opened", "assigned", "replied", "info_requested", "sla_paused", "customer_replied", "sla_resumed", "resolved", "closed"}
 	if !slices.Equal(types, want) {
 		t.Fatalf("timeline %v, want %v", types, want)
+	}
+}
+
+func TestATimerDueWhileCasedeskIsDownFiresWhenItIsBack(t *testing.T) {
+	bin := buildBinary(t)
+	dbURL := testenv.DatabaseURL(t)
+	addr := freeAddr(t)
+	slaFile := filepath.Join(t.TempDir(), "sla.json")
+	if err := os.WriteFile(slaFile, []byte(secondsPolicy), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{
+		"DATABASE_URL=" + dbURL,
+		"TEMPORAL_ADDRESS=" + testenv.TemporalAddress(t),
+		"TEMPORAL_NAMESPACE=" + testenv.TemporalNamespace(),
+		"CASEDESK_HTTP_ADDR=" + addr,
+		"CASEDESK_SLA_CONFIG=" + slaFile,
+	}
+	logPath := filepath.Join(t.TempDir(), "dev.log")
+	dev := startDev(t, bin, env, logPath)
+	s := &system{t: t, url: "http://" + addr, tokens: map[casedesk.Role]string{}, users: map[casedesk.Role]casedesk.User{}}
+	waitReady(t, s.url)
+	ctx := context.Background()
+	db, err := postgres.Open(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	token := casedesk.NewToken()
+	if _, err := db.CreateUser(ctx, casedesk.User{ID: "U-DOWN01", Name: "Agent", Email: "down@casedesk.test", Role: casedesk.RoleAgent}, casedesk.HashToken(token)); err != nil {
+		t.Fatal(err)
+	}
+	if s.customer, err = db.CreateCustomer(ctx, casedesk.Customer{ID: "CU-DOWN01", Name: "C", Email: "down@example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	body := newInquiry(s)
+	body["priority"] = "normal" // first response 3s, resolution 6s
+	r := s.call("POST", "/v1/cases", token, body)
+	expect(t, r, http.StatusCreated)
+	id := r.body["id"].(string)
+
+	dev.kill()
+	time.Sleep(8 * time.Second) // every deadline passes while nothing runs
+	back := time.Now()
+	startDev(t, bin, env, logPath)
+	waitReady(t, s.url)
+	eventually(t, 20*time.Second, "the breaches after the restart", func() bool {
+		n := 0
+		for _, e := range s.timeline(token, id) {
+			if e["type"] == "sla_breached" {
+				n++
+			}
+		}
+		return n == 2
+	})
+	for _, e := range s.timeline(token, id) {
+		if e["type"] != "sla_breached" {
+			continue
+		}
+		fired := parseTime(t, e["at"])
+		if fired.Before(back.Add(-time.Second)) || fired.After(time.Now()) {
+			t.Errorf("breach at %s; casedesk came back at %s: it must fire once the worker is back", fired, back)
+		}
 	}
 }

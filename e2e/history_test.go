@@ -3,6 +3,7 @@ package e2e_test
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"testing"
 
 	"go.temporal.io/api/enums/v1"
@@ -11,6 +12,15 @@ import (
 
 	"github.com/casedesk/casedesk/workflows"
 )
+
+// recordIfAsked records the history of case id as NAME.json in the folder
+// named by CASEDESK_RECORD_HISTORY, when it is set.
+func recordIfAsked(t *testing.T, s *system, id, name string) {
+	t.Helper()
+	if dir := os.Getenv("CASEDESK_RECORD_HISTORY"); dir != "" {
+		recordHistory(t, s, id, filepath.Join(dir, name+".json"))
+	}
+}
 
 // recordHistory writes the workflow history of case id as JSON to path, for
 // the replay test of the workflows package.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"os"
 	"slices"
 	"testing"
 	"time"
@@ -141,9 +140,7 @@ func TestAnInquiryWalksFromOpenToClosedOverHTTP(t *testing.T) {
 			t.Fatalf("list: %s", l.raw)
 		}
 	})
-	if path := os.Getenv("CASEDESK_RECORD_HISTORY"); path != "" {
-		recordHistory(t, s, id, path)
-	}
+	recordIfAsked(t, s, id, "inquiry_history")
 }
 
 func TestAResolvedCaseClosesItselfAfterTheReopenWindow(t *testing.T) {

@@ -31,7 +31,7 @@ import (
 // system is one casedesk (API and worker) on a fresh database and its own
 // task queue of the shared test Temporal server.
 type system struct {
-	t        *testing.T
+	t        testing.TB
 	url      string
 	db       *postgres.DB
 	temporal client.Client
@@ -46,7 +46,7 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-func startSystem(t *testing.T, rules casedesk.Rules) *system {
+func startSystem(t testing.TB, rules casedesk.Rules) *system {
 	t.Helper()
 	ctx := context.Background()
 	db := testenv.DB(t)
@@ -62,7 +62,7 @@ func startSystem(t *testing.T, rules casedesk.Rules) *system {
 	}
 	t.Cleanup(tc.Close)
 	queue := "casedesk-test-" + randomHex(4)
-	w := worker.New(tc, queue, &activities.Activities{Store: db})
+	w := worker.New(tc, queue, &activities.Activities{Store: db, Ledger: db})
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +98,7 @@ func startSystem(t *testing.T, rules casedesk.Rules) *system {
 	return s
 }
 
-type testWriter struct{ t *testing.T }
+type testWriter struct{ t testing.TB }
 
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(p)))
@@ -158,7 +158,7 @@ func (s *system) call(method, path, token string, body any, headers ...string) r
 func (s *system) as(role casedesk.Role) string { return s.tokens[role] }
 
 // expect fails the test unless r has status.
-func expect(t *testing.T, r response, status int) {
+func expect(t testing.TB, r response, status int) {
 	t.Helper()
 	if r.status != status {
 		t.Fatalf("status %d, want %d: %s", r.status, status, r.raw)
@@ -167,7 +167,7 @@ func expect(t *testing.T, r response, status int) {
 
 // expectProblem checks a problem+json error with status and, if field is
 // set, a field error naming it.
-func expectProblem(t *testing.T, r response, status int, field string) {
+func expectProblem(t testing.TB, r response, status int, field string) {
 	t.Helper()
 	expect(t, r, status)
 	if ct := r.header.Get("Content-Type"); !strings.HasPrefix(ct, "application/problem+json") {
@@ -189,7 +189,7 @@ func expectProblem(t *testing.T, r response, status int, field string) {
 }
 
 // eventually polls cond until it holds or the deadline passes.
-func eventually(t *testing.T, within time.Duration, what string, cond func() bool) {
+func eventually(t testing.TB, within time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for !cond() {

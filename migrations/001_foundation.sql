@@ -75,6 +75,9 @@ CREATE TABLE cases (
     resolved_at               timestamptz,
     closed_at                 timestamptz,
     version                   bigint NOT NULL,
+    -- In the supervisors' escalation queue: an SLA clock breached, or a
+    -- chargeback close to the network's deadline.
+    needs_supervisor          boolean NOT NULL DEFAULT false,
     -- The whole case as the workflow holds it; columns above are for filtering.
     state                     jsonb NOT NULL,
     search                    tsvector GENERATED ALWAYS AS (
@@ -85,6 +88,7 @@ CREATE INDEX cases_status_idx ON cases (status, opened_at DESC, id DESC);
 CREATE INDEX cases_assignee_idx ON cases (assignee_id, opened_at DESC, id DESC);
 CREATE INDEX cases_customer_idx ON cases (customer_id, opened_at DESC, id DESC);
 CREATE INDEX cases_search_idx ON cases USING gin (search);
+CREATE INDEX cases_escalation_idx ON cases (opened_at DESC, id DESC) WHERE needs_supervisor;
 
 -- The append-only timeline of every case.
 CREATE TABLE case_events (

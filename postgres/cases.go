@@ -79,26 +79,37 @@ func (db *DB) ProjectCase(ctx context.Context, c casedesk.Case, events []casedes
 		_, err := tx.Exec(ctx, `
 			INSERT INTO cases (id, type, status, priority, channel, customer_id, assignee_id, subject, description,
 				category, identity_verified, outcome, first_contact_resolution, opened_by, opened_at, updated_at,
-				resolved_at, closed_at, version, state)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+				resolved_at, closed_at, version, state, needs_supervisor)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
 			ON CONFLICT (id) DO UPDATE SET
 				status = EXCLUDED.status, priority = EXCLUDED.priority, channel = EXCLUDED.channel,
 				assignee_id = EXCLUDED.assignee_id, subject = EXCLUDED.subject, description = EXCLUDED.description,
 				category = EXCLUDED.category, identity_verified = EXCLUDED.identity_verified,
 				outcome = EXCLUDED.outcome, first_contact_resolution = EXCLUDED.first_contact_resolution,
 				updated_at = EXCLUDED.updated_at, resolved_at = EXCLUDED.resolved_at,
-				closed_at = EXCLUDED.closed_at, version = EXCLUDED.version, state = EXCLUDED.state
+				closed_at = EXCLUDED.closed_at, version = EXCLUDED.version, state = EXCLUDED.state,
+				needs_supervisor = EXCLUDED.needs_supervisor
 			WHERE cases.version < EXCLUDED.version`,
 			c.ID, c.Type, c.Status, c.Priority, c.Channel, c.CustomerID, assignee, c.Subject, c.Description,
 			c.Category, c.IdentityVerified, c.Outcome, c.FirstContactResolution, c.OpenedBy, c.OpenedAt, c.UpdatedAt,
-			c.ResolvedAt, c.ClosedAt, c.Version, state)
+			c.ResolvedAt, c.ClosedAt, c.Version, state, c.NeedsSupervisor())
 		if err != nil {
 			return translate(err, "case "+c.ID)
 		}
-		if len(events) == 0 {
-			return nil
-		}
 		batch := &pgx.Batch{}
+		for _, a := range c.Approvals {
+			state, err := json.Marshal(a)
+			if err != nil {
+				return err
+			}
+			batch.Queue(`
+				INSERT INTO approvals (id, case_id, kind, status, requested_by, requested_at, expires_at, case_version, state)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+				ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, case_version = EXCLUDED.case_version,
+					state = EXCLUDED.state
+				WHERE approvals.case_version < EXCLUDED.case_version`,
+				a.ID, c.ID, a.Kind, a.Status, a.RequestedBy, a.RequestedAt, a.ExpiresAt, c.Version, state)
+		}
 		for _, e := range events {
 			data, err := json.Marshal(e.Data)
 			if err != nil {
@@ -108,8 +119,49 @@ func (db *DB) ProjectCase(ctx context.Context, c casedesk.Case, events []casedes
 				INSERT INTO case_events (case_id, seq, type, actor, at, data) VALUES ($1, $2, $3, $4, $5, $6)
 				ON CONFLICT (case_id, seq) DO NOTHING`, c.ID, e.Seq, e.Type, e.Actor, e.At, data)
 		}
+		if batch.Len() == 0 {
+			return nil
+		}
 		return tx.SendBatch(ctx, batch).Close()
 	})
+}
+
+// Approval returns approval id as last projected.
+func (db *DB) Approval(ctx context.Context, id string) (casedesk.Approval, error) {
+	var state []byte
+	err := db.Pool.QueryRow(ctx, `SELECT state FROM approvals WHERE id = $1`, id).Scan(&state)
+	if err != nil {
+		return casedesk.Approval{}, translate(err, "approval "+id)
+	}
+	var a casedesk.Approval
+	return a, json.Unmarshal(state, &a)
+}
+
+// ListApprovals returns the approvals with status ("" for all), newest first.
+func (db *DB) ListApprovals(ctx context.Context, status string, limit int) ([]casedesk.Approval, error) {
+	if limit <= 0 || limit > MaxLimit {
+		limit = MaxLimit
+	}
+	rows, err := db.Pool.Query(ctx, `
+		SELECT state FROM approvals WHERE ($1 = '' OR status = $1)
+		ORDER BY requested_at DESC, id DESC LIMIT $2`, status, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []casedesk.Approval{}
+	for rows.Next() {
+		var state []byte
+		if err := rows.Scan(&state); err != nil {
+			return nil, err
+		}
+		var a casedesk.Approval
+		if err := json.Unmarshal(state, &a); err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
 }
 
 // Case returns case id as last projected.
@@ -154,8 +206,11 @@ type CaseFilter struct {
 	AssigneeID string
 	CustomerID string
 	Query      string
-	Limit      int
-	Cursor     string
+	// Breached, when set, selects cases in (or out of) the supervisors'
+	// escalation queue.
+	Breached *bool
+	Limit    int
+	Cursor   string
 }
 
 // Paging limits.
@@ -187,6 +242,9 @@ func (db *DB) ListCases(ctx context.Context, f CaseFilter) ([]casedesk.Case, str
 	}
 	if f.CustomerID != "" {
 		where = append(where, "customer_id = "+arg(f.CustomerID))
+	}
+	if f.Breached != nil {
+		where = append(where, "needs_supervisor = "+arg(*f.Breached))
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
 		where = append(where, fmt.Sprintf("(search @@ websearch_to_tsquery('simple', %s) OR id = upper(%s))", arg(q), arg(q)))

@@ -95,3 +95,21 @@ func (db *DB) Invoices(ctx context.Context, customerID string) ([]casedesk.Invoi
 	}
 	return out, rows.Err()
 }
+
+// Payment returns payment id.
+func (db *DB) Payment(ctx context.Context, id string) (casedesk.Payment, error) {
+	var p casedesk.Payment
+	err := db.Pool.QueryRow(ctx, `
+		SELECT id, customer_id, amount, currency, method, reference, paid_at FROM payments WHERE id = $1`, id).
+		Scan(&p.ID, &p.CustomerID, &p.Amount, &p.Currency, &p.Method, &p.Reference, &p.PaidAt)
+	return p, translate(err, "payment "+id)
+}
+
+// Invoice returns invoice id.
+func (db *DB) Invoice(ctx context.Context, id string) (casedesk.Invoice, error) {
+	var inv casedesk.Invoice
+	err := db.Pool.QueryRow(ctx, `
+		SELECT id, customer_id, number, amount, currency, issued_at, due_at FROM invoices WHERE id = $1`, id).
+		Scan(&inv.ID, &inv.CustomerID, &inv.Number, &inv.Amount, &inv.Currency, &inv.IssuedAt, &inv.DueAt)
+	return inv, translate(err, "invoice "+id)
+}

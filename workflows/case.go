@@ -1,6 +1,8 @@
 package workflows
 
 import (
+	"errors"
+	"fmt"
 	"slices"
 	"time"
 
@@ -14,6 +16,9 @@ import (
 // acts refers to the activities by method; the worker registers the real struct.
 var acts *activities.Activities
 
+// errNothingDue marks a timer that found nothing to do.
+var errNothingDue = errors.New("nothing due")
+
 // CaseInput starts a case workflow: a new case, or a case carried over by
 // continue-as-new (State set).
 type CaseInput struct {
@@ -24,6 +29,7 @@ type CaseInput struct {
 
 	State   *casedesk.Case   `json:"state,omitempty"`
 	Pending []casedesk.Event `json:"pending,omitempty"`
+	HoldSeq int              `json:"hold_seq,omitempty"`
 }
 
 // caseRun is one run of a case workflow.
@@ -36,18 +42,22 @@ type caseRun struct {
 	opened bool
 	// attrs are the search attribute values last upserted.
 	attrs [5]string
+	// holdSeq numbers the money holds of the case; never reused.
+	holdSeq int
+	// settling marks movements whose activity is running.
+	settling map[string]bool
 }
 
 // CaseWorkflow runs one case from opening until it closes.
 func CaseWorkflow(ctx workflow.Context, in CaseInput) (casedesk.Case, error) {
-	w := &caseRun{rules: in.Rules}
+	w := &caseRun{rules: in.Rules, holdSeq: in.HoldSeq, settling: map[string]bool{}}
 	if w.rules.ReopenWindow <= 0 {
 		w.rules.ReopenWindow = casedesk.DefaultReopenWindow
 	}
 	if in.State != nil {
 		w.c, w.pending = *in.State, in.Pending
 	} else {
-		c, events, err := casedesk.Open(in.ID, in.Request, in.Actor, workflow.Now(ctx))
+		c, events, err := w.rules.Open(in.ID, in.Request, in.Actor, workflow.Now(ctx))
 		if err != nil {
 			return casedesk.Case{}, temporal.NewNonRetryableApplicationError("invalid case", "invalid", err)
 		}
@@ -61,41 +71,53 @@ func CaseWorkflow(ctx workflow.Context, in CaseInput) (casedesk.Case, error) {
 	if err := w.project(ctx); err != nil {
 		return casedesk.Case{}, err
 	}
+	if in.State == nil && w.c.Type == casedesk.TypeRefund {
+		// A refund case proposes its refund as its first step.
+		w.proposeOpeningRefund(ctx, in)
+	}
 	w.opened = true
+	if err := w.settleMoney(ctx); err != nil {
+		return w.c, err
+	}
 
 	for w.c.Status != casedesk.StatusClosed {
-		version := w.c.Version
-		changed := func() bool { return w.c.Version != version }
-		if w.c.Status == casedesk.StatusResolved && w.c.ReopenUntil != nil {
-			wait := w.c.ReopenUntil.Sub(workflow.Now(ctx))
-			if wait > 0 {
-				ok, err := workflow.AwaitWithTimeout(ctx, wait, changed)
-				if err != nil {
-					return w.c, err
-				}
-				if ok {
-					continue
-				}
-			}
-			// The reopen window ended with the case still resolved.
-			if _, err := w.apply(ctx, casedesk.AutoClose{}, casedesk.SystemActor); err != nil {
-				return w.c, err
-			}
-			continue
-		}
-		if err := workflow.Await(ctx, func() bool {
-			return changed() || workflow.GetInfo(ctx).GetContinueAsNewSuggested()
-		}); err != nil {
-			return w.c, err
-		}
-		if !changed() && workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
+		if workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
 			if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
 				return w.c, err
 			}
 			state := w.c
 			return casedesk.Case{}, workflow.NewContinueAsNewError(ctx, CaseWorkflow, CaseInput{
-				ID: w.c.ID, Rules: w.rules, Actor: in.Actor, State: &state, Pending: w.pending,
+				ID: w.c.ID, Rules: w.rules, Actor: in.Actor, State: &state, Pending: w.pending, HoldSeq: w.holdSeq,
 			})
+		}
+		version := w.c.Version
+		changed := func() bool { return w.c.Version != version }
+		next, ok := casedesk.NextTimer(w.c)
+		if !ok {
+			if err := workflow.Await(ctx, func() bool {
+				return changed() || workflow.GetInfo(ctx).GetContinueAsNewSuggested()
+			}); err != nil {
+				return w.c, err
+			}
+			continue
+		}
+		if wait := next.Sub(workflow.Now(ctx)); wait > 0 {
+			woke, err := workflow.AwaitWithTimeout(ctx, wait, changed)
+			if err != nil {
+				return w.c, err
+			}
+			if woke {
+				continue // the case changed: plan again
+			}
+		}
+		// A timer is due (late after downtime, but never lost).
+		if _, err := w.apply(ctx, casedesk.Tick{}, casedesk.SystemActor); err != nil && !errors.Is(err, errNothingDue) {
+			// The rules refused what the timer would do. Never fail the case
+			// for it: wait for the next change, which plans the timers again.
+			workflow.GetLogger(ctx).Error("a timer of the case could not fire", "case_id", w.c.ID, "error", err)
+			if err := workflow.Await(ctx, changed); err != nil {
+				return w.c, err
+			}
 		}
 	}
 	// Let in-flight updates return their results before the workflow ends.
@@ -126,6 +148,15 @@ func (w *caseRun) registerHandlers(ctx workflow.Context) error {
 		registerCommand[casedesk.Resolve],
 		registerCommand[casedesk.Reopen],
 		registerCommand[casedesk.Close],
+		registerCommand[casedesk.SetPriority],
+		registerCommand[casedesk.AddEvidence],
+		registerCommand[casedesk.Respond],
+		registerCommand[casedesk.AcceptLoss],
+		registerCommand[casedesk.NetworkOutcome],
+		registerCommand[casedesk.Escalate],
+		registerCommand[casedesk.DecideApproval],
+		registerProposal[casedesk.ProposeRefund],
+		registerProposal[casedesk.ProposeCredit],
 	} {
 		if err := register(ctx, w); err != nil {
 			return err
@@ -153,9 +184,25 @@ func registerCommand[T casedesk.Command](ctx workflow.Context, w *caseRun) error
 	)
 }
 
-// apply decides cmd, commits the result and projects it before returning.
+// apply decides cmd, commits and projects the result, then settles the money
+// the change approved or refused, before returning.
 func (w *caseRun) apply(ctx workflow.Context, cmd casedesk.Command, by casedesk.Actor) (casedesk.Case, error) {
+	c, err := w.commit(ctx, cmd, by)
+	if err != nil {
+		return c, err
+	}
+	if err := w.settleMoney(ctx); err != nil {
+		return c, err
+	}
+	return w.c, nil
+}
+
+// commit decides cmd, commits the result and projects it.
+func (w *caseRun) commit(ctx workflow.Context, cmd casedesk.Command, by casedesk.Actor) (casedesk.Case, error) {
 	next, events, err := w.rules.Decide(w.c, cmd, by, workflow.Now(ctx))
+	if err == casedesk.ErrNothingDue {
+		return w.c, errNothingDue
+	}
 	if err != nil {
 		// The validator passed but another update changed the case meanwhile.
 		return casedesk.Case{}, toApplicationError(err)
@@ -255,4 +302,119 @@ func (w *caseRun) upsertSearchAttributes(ctx workflow.Context) error {
 	}
 	w.attrs = now
 	return workflow.UpsertTypedSearchAttributes(ctx, searchAttributeUpdates(w.c)...)
+}
+
+// registerProposal makes a money proposal an Update: the money is held in
+// the store first (refused with the reason when it cannot be), then the
+// proposal is decided like any command.
+func registerProposal[T casedesk.Proposal](ctx workflow.Context, w *caseRun) error {
+	var zero T
+	return workflow.SetUpdateHandlerWithOptions(ctx, zero.Name(),
+		func(ctx workflow.Context, by casedesk.Actor, cmd T) (casedesk.Case, error) {
+			if err := workflow.Await(ctx, func() bool { return w.opened }); err != nil {
+				return casedesk.Case{}, err
+			}
+			return w.propose(ctx, cmd, by)
+		},
+		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, by casedesk.Actor, cmd T) error {
+			_, _, err := w.rules.Decide(w.c, cmd.WithHold("validating"), by, workflow.Now(ctx))
+			return toApplicationError(err)
+		}},
+	)
+}
+
+// propose holds the money of p and then decides it.
+func (w *caseRun) propose(ctx workflow.Context, p casedesk.Proposal, by casedesk.Actor) (casedesk.Case, error) {
+	w.holdSeq++
+	cmd := p.WithHold(fmt.Sprintf("%s-M%d", w.c.ID, w.holdSeq))
+	if _, _, err := w.rules.Decide(w.c, cmd, by, workflow.Now(ctx)); err != nil {
+		return casedesk.Case{}, toApplicationError(err)
+	}
+	mv, _ := cmd.(casedesk.Proposal).Movement()
+	mv.RequestedBy = by.ID
+	hold := mv.Hold(w.c.ID)
+	hold.CustomerID = w.c.CustomerID
+	if err := workflow.ExecuteActivity(moneyCtx(ctx), acts.HoldMoney, hold).Get(ctx, nil); err != nil {
+		return casedesk.Case{}, toApplicationError(AsCaseError(err))
+	}
+	c, err := w.apply(ctx, cmd, by)
+	if err != nil {
+		// The case changed while the money was held: give it back.
+		if rerr := workflow.ExecuteActivity(moneyCtx(ctx), acts.ReleaseHold, hold.ID).Get(ctx, nil); rerr != nil {
+			workflow.GetLogger(ctx).Error("releasing a hold failed", "hold_id", hold.ID, "error", rerr)
+		}
+		return c, err
+	}
+	return c, nil
+}
+
+// proposeOpeningRefund proposes the refund a refund case was opened for,
+// before the open update returns, so the case is read with its refund.
+func (w *caseRun) proposeOpeningRefund(ctx workflow.Context, in CaseInput) {
+	_, err := w.propose(ctx, casedesk.ProposeRefund{PaymentID: in.Request.PaymentID, Amount: in.Request.Amount,
+		Currency: in.Request.Currency, Reason: in.Request.Reason}, in.Actor)
+	if err != nil {
+		if _, rerr := w.commit(ctx, casedesk.RecordRefusal{Kind: casedesk.KindRefund, Reason: casedesk.ErrorMessage(AsCaseError(err))},
+			casedesk.SystemActor); rerr != nil {
+			workflow.GetLogger(ctx).Error("recording a refused refund failed", "case_id", w.c.ID, "error", rerr)
+		}
+	}
+}
+
+// moneyCtx runs money activities: retried until the store answers, except
+// for business refusals, which are not retryable.
+func moneyCtx(ctx workflow.Context) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 10 * time.Second,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:    200 * time.Millisecond,
+			BackoffCoefficient: 2,
+			MaximumInterval:    time.Minute,
+		},
+	})
+}
+
+// settleMoney posts approved movements and releases refused ones, each
+// through an activity, and records the result on the case. Posting is
+// exactly once in the store whatever retries or crashes happen.
+func (w *caseRun) settleMoney(ctx workflow.Context) error {
+	for {
+		var todo []casedesk.Movement
+		post := w.c.MovementsToPost()
+		for _, m := range append(post, w.c.MovementsToRelease()...) {
+			if !w.settling[m.ID] {
+				todo = append(todo, m)
+			}
+		}
+		if len(todo) == 0 {
+			return nil
+		}
+		m := todo[0]
+		w.settling[m.ID] = true
+		var cmd casedesk.Command
+		if m.Status == casedesk.MovementApproved {
+			var entryID string
+			err := workflow.ExecuteActivity(moneyCtx(ctx), acts.PostHold, m.ID).Get(ctx, &entryID)
+			switch {
+			case err == nil:
+				cmd = casedesk.PostedMovement{MovementID: m.ID, EntryID: entryID}
+			case casedesk.ErrorCode(AsCaseError(err)) != casedesk.EINTERNAL:
+				cmd = casedesk.FailedMovement{MovementID: m.ID, Reason: casedesk.ErrorMessage(AsCaseError(err))}
+			default:
+				delete(w.settling, m.ID)
+				return err
+			}
+		} else {
+			if err := workflow.ExecuteActivity(moneyCtx(ctx), acts.ReleaseHold, m.ID).Get(ctx, nil); err != nil {
+				delete(w.settling, m.ID)
+				return err
+			}
+			cmd = casedesk.ReleasedMovement{MovementID: m.ID}
+		}
+		_, err := w.commit(ctx, cmd, casedesk.SystemActor)
+		delete(w.settling, m.ID)
+		if err != nil && casedesk.ErrorCode(AsCaseError(err)) != casedesk.ECONFLICT {
+			return err
+		}
+	}
 }

@@ -3,6 +3,7 @@ package workflows_test
 import (
 	"io"
 	"log/slog"
+	"path/filepath"
 	"testing"
 
 	tlog "go.temporal.io/sdk/log"
@@ -14,9 +15,16 @@ import (
 
 // TestReplayRecordedHistories replays histories recorded from the dev server,
 // so a change to shipped workflow code that would break running cases fails
-// here. Record a new one with the end-to-end test and CASEDESK_RECORD_HISTORY.
+// here. Record them with the end-to-end tests:
+//
+//	CASEDESK_RECORD_HISTORY=$PWD/workflows/testdata make test ARGS='-run "TestAnInquiryWalks|TestAChargebackWithNoResponse|TestRefundsFollow" ./e2e/'
+
 func TestReplayRecordedHistories(t *testing.T) {
-	for _, file := range []string{"testdata/inquiry_history.json"} {
+	files, err := filepath.Glob("testdata/*_history.json")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no recorded histories in testdata: %v", err)
+	}
+	for _, file := range files {
 		t.Run(file, func(t *testing.T) {
 			r := sdkworker.NewWorkflowReplayer()
 			r.RegisterWorkflowWithOptions(workflows.CaseWorkflow, workflow.RegisterOptions{Name: "CaseWorkflow"})

@@ -24,10 +24,12 @@ import (
 
 // deps are the connections every long-running command needs.
 type deps struct {
-	cfg      config.Config
-	log      *slog.Logger
-	db       *postgres.DB
-	temporal client.Client
+	cfg       config.Config
+	sla       *casedesk.SLAConfig
+	approvals casedesk.ApprovalRules
+	log       *slog.Logger
+	db        *postgres.DB
+	temporal  client.Client
 }
 
 func connect(ctx context.Context) (*deps, error) {
@@ -37,6 +39,14 @@ func connect(ctx context.Context) (*deps, error) {
 	}
 	log := cfg.Logger()
 	slog.SetDefault(log)
+	sla, err := casedesk.LoadSLAConfig(cfg.SLAConfigFile)
+	if err != nil {
+		return nil, slaConfigError{"CASEDESK_SLA_CONFIG=" + cfg.SLAConfigFile, err}
+	}
+	approvals, err := casedesk.LoadApprovalRules(cfg.ApprovalsFile)
+	if err != nil {
+		return nil, slaConfigError{"CASEDESK_APPROVALS_CONFIG=" + cfg.ApprovalsFile, err}
+	}
 	db, err := postgres.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return nil, err
@@ -52,7 +62,7 @@ func connect(ctx context.Context) (*deps, error) {
 		db.Close()
 		return nil, err
 	}
-	return &deps{cfg: cfg, log: log, db: db, temporal: tc}, nil
+	return &deps{cfg: cfg, sla: sla, approvals: approvals, log: log, db: db, temporal: tc}, nil
 }
 
 func (d *deps) close() {
@@ -61,9 +71,13 @@ func (d *deps) close() {
 }
 
 func (d *deps) rules() casedesk.Rules {
-	r := casedesk.DefaultRules()
-	r.ReopenWindow = d.cfg.ReopenWindow
-	return r
+	return casedesk.Rules{
+		ReopenWindow:    d.cfg.ReopenWindow,
+		SLA:             d.sla.Policies(),
+		WaitingReminder: d.cfg.WaitingReminder,
+		WaitingTimeout:  d.cfg.WaitingTimeout,
+		Approvals:       &d.approvals,
+	}
 }
 
 func runAPI(ctx context.Context, _ []string, _ io.Writer) error {
@@ -97,7 +111,7 @@ func runDev(ctx context.Context, _ []string, _ io.Writer) error {
 }
 
 func runCaseWorker(ctx context.Context, d *deps) error {
-	w := worker.New(d.temporal, workflows.TaskQueue, &activities.Activities{Store: d.db})
+	w := worker.New(d.temporal, workflows.TaskQueue, &activities.Activities{Store: d.db, Ledger: d.db})
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
