@@ -234,7 +234,12 @@ const (
 	RoleAdmin      Role = "admin"
 	// RoleSystem acts for timers inside the workflow.
 	RoleSystem Role = "system"
+	// RoleCustomer acts when a customer replies by email or signed link.
+	RoleCustomer Role = "customer"
 )
+
+// CustomerActor is the actor of a customer's own replies.
+var CustomerActor = Actor{ID: "customer", Role: RoleCustomer}
 
 // Roles lists the roles a user can be given.
 var Roles = []Role{RoleAgent, RoleSupervisor, RoleAdmin}

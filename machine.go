@@ -107,7 +107,8 @@ func (r Rules) Decide(c Case, cmd Command, by Actor, now time.Time) (Case, []Eve
 	if c.Status == StatusClosed {
 		return c, nil, Errorf(ECONFLICT, "case %s is closed", c.ID)
 	}
-	if by.Role != RoleSystem && !by.Role.IsStaff() {
+	_, customerReply := cmd.(CustomerReply)
+	if by.Role != RoleSystem && !by.Role.IsStaff() && (by.Role != RoleCustomer || !customerReply) {
 		return c, nil, Errorf(EFORBIDDEN, "only staff may act on cases")
 	}
 	d := decision{c: c, by: by, now: now}

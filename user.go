@@ -49,6 +49,9 @@ type Customer struct {
 	Name      string    `json:"name"`
 	Email     string    `json:"email"`
 	CreatedAt time.Time `json:"created_at"`
+	// EmailBouncedAt is set when SendGrid reported the address bouncing.
+	EmailBouncedAt    *time.Time `json:"email_bounced_at"`
+	EmailBounceReason string     `json:"email_bounce_reason,omitempty"`
 }
 
 // NewCustomerRequest is what staff give to record a customer.

@@ -20,6 +20,11 @@ type Projector interface {
 type Activities struct {
 	Store  Projector
 	Ledger Ledger
+	// Outbox and Mail are for email; Mailer is nil without a SendGrid key,
+	// and messages are then captured, not sent.
+	Outbox Outbox
+	Mailer Mailer
+	Mail   MailSettings
 	// Now is the clock of posted entries; time.Now when nil.
 	Now func() time.Time
 }

@@ -25,6 +25,14 @@ type Config struct {
 	ReopenWindow      time.Duration // CASEDESK_REOPEN_WINDOW
 	SLAConfigFile     string        // CASEDESK_SLA_CONFIG
 	ApprovalsFile     string        // CASEDESK_APPROVALS_CONFIG
+	PublicURL         string        // CASEDESK_PUBLIC_URL: base of customer links
+	MailFrom          string        // CASEDESK_MAIL_FROM
+	MailFromName      string        // CASEDESK_MAIL_FROM_NAME
+	ReplyDomain       string        // CASEDESK_REPLY_DOMAIN: domain of signed reply-to addresses
+	LinkSecret        string        // CASEDESK_LINK_SECRET: signs customer links and reply addresses
+	LinkTTL           time.Duration // CASEDESK_LINK_TTL
+	InboundSecret     string        // CASEDESK_INBOUND_SECRET: path secret of the Inbound Parse webhook
+	WebhookPublicKey  string        // SENDGRID_WEBHOOK_PUBLIC_KEY: verifies the Event Webhook
 	WaitingReminder   time.Duration // CASEDESK_WAITING_REMINDER (business time; 0 = 3 business days)
 	WaitingTimeout    time.Duration // CASEDESK_WAITING_TIMEOUT (business time; 0 = 7 business days)
 	DemoTokensFile    string        // CASEDESK_DEMO_TOKENS_FILE
@@ -40,6 +48,10 @@ const (
 	DefaultTemporalNamespace = "default"
 	DefaultSendGridBaseURL   = "https://api.sendgrid.com"
 	DefaultReopenWindow      = 7 * 24 * time.Hour
+	DefaultLinkTTL           = 30 * 24 * time.Hour
+	// DevLinkSecret and DevInboundSecret are for local use only; set your own.
+	DevLinkSecret    = "casedesk-development-link-secret-not-for-production"
+	DevInboundSecret = "casedesk-dev-inbound"
 )
 
 // FromEnv reads the configuration from getenv (os.Getenv in production).
@@ -63,6 +75,13 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		LogFormat:         get("CASEDESK_LOG_FORMAT", "text"),
 		SLAConfigFile:     get("CASEDESK_SLA_CONFIG", ""),
 		ApprovalsFile:     get("CASEDESK_APPROVALS_CONFIG", ""),
+		PublicURL:         strings.TrimRight(get("CASEDESK_PUBLIC_URL", "http://127.0.0.1:8080"), "/"),
+		MailFrom:          get("CASEDESK_MAIL_FROM", "support@casedesk.example"),
+		MailFromName:      get("CASEDESK_MAIL_FROM_NAME", "casedesk support"),
+		ReplyDomain:       get("CASEDESK_REPLY_DOMAIN", "reply.casedesk.example"),
+		LinkSecret:        get("CASEDESK_LINK_SECRET", DevLinkSecret),
+		InboundSecret:     get("CASEDESK_INBOUND_SECRET", DevInboundSecret),
+		WebhookPublicKey:  get("SENDGRID_WEBHOOK_PUBLIC_KEY", ""),
 	}
 	var errs []string
 	if v := get("TEMPORAL_TLS", "false"); v != "" {
@@ -71,6 +90,20 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			errs = append(errs, "TEMPORAL_TLS must be true or false")
 		}
 		c.TemporalTLS = b || c.TemporalAPIKey != ""
+	}
+	c.LinkTTL = DefaultLinkTTL
+	if v := get("CASEDESK_LINK_TTL", ""); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			errs = append(errs, "CASEDESK_LINK_TTL must be a positive duration such as 720h")
+		}
+		c.LinkTTL = d
+	}
+	if len(c.LinkSecret) < 32 {
+		errs = append(errs, "CASEDESK_LINK_SECRET must be at least 32 characters")
+	}
+	if len(c.InboundSecret) < 12 {
+		errs = append(errs, "CASEDESK_INBOUND_SECRET must be at least 12 characters")
 	}
 	c.ReopenWindow = DefaultReopenWindow
 	if v := get("CASEDESK_REOPEN_WINDOW", ""); v != "" {

@@ -23,6 +23,8 @@ import (
 	"github.com/casedesk/casedesk/api"
 	"github.com/casedesk/casedesk/config"
 	"github.com/casedesk/casedesk/internal/testenv"
+	"github.com/casedesk/casedesk/links"
+	"github.com/casedesk/casedesk/mail"
 	"github.com/casedesk/casedesk/postgres"
 	"github.com/casedesk/casedesk/temporalclient"
 	"github.com/casedesk/casedesk/worker"
@@ -46,7 +48,23 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
+// Links and reply addresses of the test systems.
+var (
+	testSigner      = links.Signer{Secret: []byte("e2e-link-secret-of-at-least-32-bytes")}
+	testReplyDomain = "reply.casedesk.test"
+)
+
+// systemOptions vary a test system.
+type systemOptions struct {
+	mailer activities.Mailer // nil: email is captured
+}
+
 func startSystem(t testing.TB, rules casedesk.Rules) *system {
+	t.Helper()
+	return startSystemWith(t, rules, systemOptions{})
+}
+
+func startSystemWith(t testing.TB, rules casedesk.Rules, opts systemOptions) *system {
 	t.Helper()
 	ctx := context.Background()
 	db := testenv.DB(t)
@@ -62,7 +80,9 @@ func startSystem(t testing.TB, rules casedesk.Rules) *system {
 	}
 	t.Cleanup(tc.Close)
 	queue := "casedesk-test-" + randomHex(4)
-	w := worker.New(tc, queue, &activities.Activities{Store: db, Ledger: db})
+	w := worker.New(tc, queue, &activities.Activities{Store: db, Ledger: db, Outbox: db, Mailer: opts.mailer,
+		Mail: activities.MailSettings{From: mail.Address{Email: "support@casedesk.test", Name: "casedesk support"},
+			ReplyDomain: testReplyDomain, PublicURL: "http://casedesk.test", Links: testSigner}})
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}

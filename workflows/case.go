@@ -30,6 +30,8 @@ type CaseInput struct {
 	State   *casedesk.Case   `json:"state,omitempty"`
 	Pending []casedesk.Event `json:"pending,omitempty"`
 	HoldSeq int              `json:"hold_seq,omitempty"`
+	// Notify holds events whose email was not yet handed to the outbox.
+	Notify []casedesk.Event `json:"notify,omitempty"`
 }
 
 // caseRun is one run of a case workflow.
@@ -46,11 +48,15 @@ type caseRun struct {
 	holdSeq int
 	// settling marks movements whose activity is running.
 	settling map[string]bool
+	// notify queues events that call for email; notifying is true while the
+	// notifier hands a batch to the outbox.
+	notify    []casedesk.Event
+	notifying bool
 }
 
 // CaseWorkflow runs one case from opening until it closes.
 func CaseWorkflow(ctx workflow.Context, in CaseInput) (casedesk.Case, error) {
-	w := &caseRun{rules: in.Rules, holdSeq: in.HoldSeq, settling: map[string]bool{}}
+	w := &caseRun{rules: in.Rules, holdSeq: in.HoldSeq, settling: map[string]bool{}, notify: in.Notify}
 	if w.rules.ReopenWindow <= 0 {
 		w.rules.ReopenWindow = casedesk.DefaultReopenWindow
 	}
@@ -62,12 +68,14 @@ func CaseWorkflow(ctx workflow.Context, in CaseInput) (casedesk.Case, error) {
 			return casedesk.Case{}, temporal.NewNonRetryableApplicationError("invalid case", "invalid", err)
 		}
 		w.c, w.pending = c, events
+		w.queueNotices(events)
 	}
 	w.attrs = attrValues(w.c) // set at start by the client
 
 	if err := w.registerHandlers(ctx); err != nil {
 		return casedesk.Case{}, err
 	}
+	workflow.Go(ctx, w.notifier)
 	if err := w.project(ctx); err != nil {
 		return casedesk.Case{}, err
 	}
@@ -82,12 +90,13 @@ func CaseWorkflow(ctx workflow.Context, in CaseInput) (casedesk.Case, error) {
 
 	for w.c.Status != casedesk.StatusClosed {
 		if workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
-			if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+			if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) && !w.notifying }); err != nil {
 				return w.c, err
 			}
 			state := w.c
 			return casedesk.Case{}, workflow.NewContinueAsNewError(ctx, CaseWorkflow, CaseInput{
 				ID: w.c.ID, Rules: w.rules, Actor: in.Actor, State: &state, Pending: w.pending, HoldSeq: w.holdSeq,
+				Notify: w.notify,
 			})
 		}
 		version := w.c.Version
@@ -120,8 +129,11 @@ func CaseWorkflow(ctx workflow.Context, in CaseInput) (casedesk.Case, error) {
 			}
 		}
 	}
-	// Let in-flight updates return their results before the workflow ends.
-	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+	// Let in-flight updates return their results, and the last email reach
+	// the outbox, before the workflow ends.
+	if err := workflow.Await(ctx, func() bool {
+		return workflow.AllHandlersFinished(ctx) && len(w.notify) == 0 && !w.notifying
+	}); err != nil {
 		return w.c, err
 	}
 	return w.c, nil
@@ -209,6 +221,7 @@ func (w *caseRun) commit(ctx workflow.Context, cmd casedesk.Command, by casedesk
 	}
 	w.c = next
 	w.pending = append(w.pending, events...)
+	w.queueNotices(events)
 	if err := w.upsertSearchAttributes(ctx); err != nil {
 		return casedesk.Case{}, err
 	}
@@ -415,6 +428,44 @@ func (w *caseRun) settleMoney(ctx workflow.Context) error {
 		delete(w.settling, m.ID)
 		if err != nil && casedesk.ErrorCode(AsCaseError(err)) != casedesk.ECONFLICT {
 			return err
+		}
+	}
+}
+
+// queueNotices queues the events that call for email.
+func (w *caseRun) queueNotices(events []casedesk.Event) {
+	for _, e := range events {
+		if len(casedesk.Notices(w.c, e)) > 0 {
+			w.notify = append(w.notify, e)
+		}
+	}
+}
+
+// notifier hands queued events to the Notify activity in the background, so
+// that email never slows an action down. The activity is retried until the
+// outbox takes the batch; its dedupe keys make retries harmless.
+func (w *caseRun) notifier(ctx workflow.Context) {
+	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: time.Minute,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:    time.Second,
+			BackoffCoefficient: 2,
+			MaximumInterval:    5 * time.Minute,
+		},
+	})
+	for {
+		if err := workflow.Await(ctx, func() bool { return len(w.notify) > 0 }); err != nil {
+			return
+		}
+		batch := w.notify
+		w.notify = nil
+		w.notifying = true
+		// Wait for the projection of these events: messages refer to the case row.
+		_ = workflow.Await(ctx, func() bool { return len(w.pending) == 0 || w.pending[0].Seq > batch[len(batch)-1].Seq })
+		err := workflow.ExecuteActivity(actx, acts.Notify, activities.NotifyInput{Case: w.c, Events: batch}).Get(ctx, nil)
+		w.notifying = false
+		if err != nil {
+			workflow.GetLogger(ctx).Error("handing email to the outbox failed", "case_id", w.c.ID, "error", err)
 		}
 	}
 }

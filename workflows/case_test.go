@@ -19,6 +19,7 @@ import (
 
 	"github.com/casedesk/casedesk"
 	"github.com/casedesk/casedesk/activities"
+	"github.com/casedesk/casedesk/links"
 	"github.com/casedesk/casedesk/worker"
 	"github.com/casedesk/casedesk/workflows"
 )
@@ -39,6 +40,46 @@ type recorder struct {
 	holdStatus map[string]string
 	entries    map[string]casedesk.LedgerEntry
 	failPosts  int
+
+	// An outbox: messages by dedupe key.
+	outbox map[string]casedesk.Message
+}
+
+func (r *recorder) Recipients(_ context.Context, c casedesk.Case, audience string) ([]casedesk.Recipient, error) {
+	return []casedesk.Recipient{{Email: audience + "@example.com", Name: audience}}, nil
+}
+
+func (r *recorder) EnqueueMessages(_ context.Context, msgs []casedesk.Message) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.outbox == nil {
+		r.outbox = map[string]casedesk.Message{}
+	}
+	for _, m := range msgs {
+		if _, ok := r.outbox[m.DedupeKey]; !ok {
+			r.outbox[m.DedupeKey] = m
+		}
+	}
+	return nil
+}
+
+func (r *recorder) OutboxMessages(context.Context, string) ([]casedesk.Message, error) {
+	return nil, nil
+}
+func (r *recorder) MarkSending(context.Context, string) error                 { return nil }
+func (r *recorder) MarkSent(context.Context, string, string, time.Time) error { return nil }
+func (r *recorder) MarkFailed(context.Context, string, string, bool) error    { return nil }
+
+// kinds returns the kinds of the messages in the outbox, sorted.
+func (r *recorder) kinds() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for _, m := range r.outbox {
+		out = append(out, m.Kind+" to "+m.Recipient)
+	}
+	slices.Sort(out)
+	return out
 }
 
 func (r *recorder) HoldMoney(_ context.Context, h casedesk.Hold) error {
@@ -163,7 +204,9 @@ func newHarness(t *testing.T) *harness {
 	env := suite.NewTestWorkflowEnvironment()
 	env.SetStartTime(start)
 	rec := &recorder{}
-	worker.Register(env, &activities.Activities{Store: rec, Ledger: rec, Now: func() time.Time { return start }})
+	worker.Register(env, &activities.Activities{Store: rec, Ledger: rec, Outbox: rec, Now: func() time.Time { return start },
+		Mail: activities.MailSettings{PublicURL: "https://casedesk.test", ReplyDomain: "reply.casedesk.test",
+			Links: links.Signer{Secret: []byte("a-test-secret-of-at-least-32-bytes!")}}})
 	return &harness{t: t, env: env, rec: rec}
 }
 
@@ -283,6 +326,11 @@ func TestInquiryWalksFromOpenToClosed(t *testing.T) {
 	}
 	if final.FirstContactResolution {
 		t.Error("a case that waited on the customer and was reopened is not a first-contact resolution")
+	}
+	wantMail := []string{"agent_reply to customer@example.com", "case_opened to customer@example.com",
+		"case_resolved to customer@example.com", "case_resolved to customer@example.com", "info_requested to customer@example.com"}
+	if got := h.rec.kinds(); !slices.Equal(got, wantMail) {
+		t.Errorf("outbox %v, want %v", got, wantMail)
 	}
 }
 

@@ -16,6 +16,8 @@ import (
 	"github.com/casedesk/casedesk/activities"
 	"github.com/casedesk/casedesk/api"
 	"github.com/casedesk/casedesk/config"
+	"github.com/casedesk/casedesk/links"
+	"github.com/casedesk/casedesk/mail"
 	"github.com/casedesk/casedesk/postgres"
 	"github.com/casedesk/casedesk/temporalclient"
 	"github.com/casedesk/casedesk/worker"
@@ -110,8 +112,25 @@ func runDev(ctx context.Context, _ []string, _ io.Writer) error {
 	return g.Wait()
 }
 
+func (d *deps) mailSettings() activities.MailSettings {
+	return activities.MailSettings{
+		From:        mail.Address{Email: d.cfg.MailFrom, Name: d.cfg.MailFromName},
+		ReplyDomain: d.cfg.ReplyDomain,
+		PublicURL:   d.cfg.PublicURL,
+		Links:       links.Signer{Secret: []byte(d.cfg.LinkSecret)},
+		LinkTTL:     d.cfg.LinkTTL,
+	}
+}
+
 func runCaseWorker(ctx context.Context, d *deps) error {
-	w := worker.New(d.temporal, workflows.TaskQueue, &activities.Activities{Store: d.db, Ledger: d.db})
+	acts := &activities.Activities{Store: d.db, Ledger: d.db, Outbox: d.db, Mail: d.mailSettings()}
+	if d.cfg.SendGridAPIKey != "" {
+		acts.Mailer = mail.NewSender(d.cfg.SendGridAPIKey, d.cfg.SendGridBaseURL, 15*time.Second)
+		d.log.Info("email is sent through SendGrid", "base_url", d.cfg.SendGridBaseURL)
+	} else {
+		d.log.Info("no SENDGRID_API_KEY: email is captured in the outbox, not sent; read it at GET /v1/cases/{id}/messages")
+	}
+	w := worker.New(d.temporal, workflows.TaskQueue, acts)
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}

@@ -1,0 +1,128 @@
+package casedesk
+
+import "time"
+
+// Who a notice goes to.
+const (
+	AudienceCustomer    = "customer"
+	AudienceAssignee    = "assignee"
+	AudienceSupervisors = "supervisors"
+)
+
+// Email kinds (the templates of package mail have the same names).
+const (
+	MailCaseOpened        = "case_opened"
+	MailAgentReply        = "agent_reply"
+	MailInfoRequested     = "info_requested"
+	MailReminder          = "reminder"
+	MailRefundIssued      = "refund_issued"
+	MailCreditApplied     = "credit_applied"
+	MailDisputeOutcome    = "dispute_outcome"
+	MailCaseResolved      = "case_resolved"
+	MailApprovalRequested = "approval_requested"
+	MailSLAWarning        = "sla_warning"
+	MailSLABreach         = "sla_breach"
+	MailApprovalExpiring  = "approval_expiring"
+)
+
+// Notice is an email a timeline event calls for.
+type Notice struct {
+	Kind     string
+	Audience string
+}
+
+// Notices returns the emails event e of case c calls for, at most once per
+// (event, kind, audience): the outbox deduplicates on that.
+func Notices(c Case, e Event) []Notice {
+	customer := func(kind string) []Notice { return []Notice{{kind, AudienceCustomer}} }
+	if c.Type == TypeChargeback {
+		// The cardholder argues with their bank, not with us: staff only.
+		switch e.Type {
+		case EventApprovalRequested, EventSLAWarning, EventSLABreached, EventApprovalReminder:
+		default:
+			return nil
+		}
+	}
+	switch e.Type {
+	case EventOpened:
+		return customer(MailCaseOpened)
+	case EventReplied:
+		return customer(MailAgentReply)
+	case EventInfoRequested:
+		return customer(MailInfoRequested)
+	case EventReminder:
+		return customer(MailReminder)
+	case EventRefundIssued:
+		return customer(MailRefundIssued)
+	case EventCreditApplied:
+		return customer(MailCreditApplied)
+	case EventResolved:
+		if c.Type == TypeDispute && (e.Data["outcome"] == OutcomeUpheld || e.Data["outcome"] == OutcomeRejected) {
+			return customer(MailDisputeOutcome)
+		}
+		return customer(MailCaseResolved)
+	case EventApprovalRequested:
+		return []Notice{{MailApprovalRequested, AudienceSupervisors}}
+	case EventSLAWarning:
+		if c.AssigneeID == "" {
+			return []Notice{{MailSLAWarning, AudienceSupervisors}}
+		}
+		return []Notice{{MailSLAWarning, AudienceAssignee}}
+	case EventSLABreached:
+		n := []Notice{{MailSLABreach, AudienceSupervisors}}
+		if c.AssigneeID != "" {
+			n = append(n, Notice{MailSLABreach, AudienceAssignee})
+		}
+		return n
+	case EventApprovalReminder:
+		return []Notice{{MailApprovalExpiring, AudienceSupervisors}}
+	}
+	return nil
+}
+
+// NeedsNotice reports whether any event calls for an email.
+func NeedsNotice(c Case, events []Event) bool {
+	for _, e := range events {
+		if len(Notices(c, e)) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// Message is one email in the outbox.
+type Message struct {
+	ID             string     `json:"id"`
+	CaseID         string     `json:"case_id"`
+	EventSeq       int64      `json:"event_seq"`
+	Kind           string     `json:"kind"`
+	Audience       string     `json:"audience"` // customer or staff
+	Recipient      string     `json:"recipient"`
+	RecipientName  string     `json:"recipient_name"`
+	DedupeKey      string     `json:"dedupe_key"`
+	Subject        string     `json:"subject"`
+	Text           string     `json:"text"`
+	HTML           string     `json:"html"`
+	Status         string     `json:"status"`
+	SendGridID     string     `json:"sendgrid_message_id"`
+	DeliveryStatus string     `json:"delivery_status"`
+	Attempts       int        `json:"attempts"`
+	LastError      string     `json:"last_error"`
+	CreatedAt      time.Time  `json:"created_at"`
+	SentAt         *time.Time `json:"sent_at"`
+}
+
+// Message statuses.
+const (
+	MessageCaptured = "captured" // no SendGrid key: kept to be read, not sent
+	MessagePending  = "pending"
+	MessageSending  = "sending"
+	MessageSent     = "sent"
+	MessageFailed   = "failed"
+)
+
+// Recipient is someone an email goes to.
+type Recipient struct {
+	Email string
+	Name  string
+}
