@@ -311,34 +311,25 @@ func (ReleasedMovement) Name() string { return "movement-released" }
 
 // Movement returns the movement a proposal describes, checking its input.
 func (p ProposeRefund) Movement() (Movement, error) {
-	var v Validation
-	if strings.TrimSpace(p.PaymentID) == "" {
-		v.Add("payment_id", "is required")
-	}
-	m, err := ParseMoney(p.Amount, p.Currency, "amount", "currency")
-	mergeInto(&v, err)
-	reason := CleanText(p.Reason)
-	if reason == "" {
-		v.Add("reason", "is required")
-	} else if len([]rune(reason)) > MaxReasonLen {
-		v.Add("reason", "is longer than %d characters", MaxReasonLen)
-	}
-	if err := v.Err(); err != nil {
-		return Movement{}, err
-	}
-	return Movement{ID: p.HoldID, Kind: KindRefund, PaymentID: strings.TrimSpace(p.PaymentID), Amount: m,
-		Reason: MaskCardNumbers(reason)}, nil
+	return newMovement(p.HoldID, KindRefund, "payment_id", p.PaymentID, p.Amount, p.Currency, p.Reason)
 }
 
 // Movement returns the movement a proposal describes, checking its input.
 func (p ProposeCredit) Movement() (Movement, error) {
+	return newMovement(p.HoldID, KindCredit, "invoice_id", p.InvoiceID, p.Amount, p.Currency, p.Reason)
+}
+
+// newMovement checks a proposal of kind on target (a payment or an invoice,
+// named by targetField) and returns its movement.
+func newMovement(holdID, kind, targetField, target, amount, currency, reason string) (Movement, error) {
 	var v Validation
-	if strings.TrimSpace(p.InvoiceID) == "" {
-		v.Add("invoice_id", "is required")
+	target = strings.TrimSpace(target)
+	if target == "" {
+		v.Add(targetField, "is required")
 	}
-	m, err := ParseMoney(p.Amount, p.Currency, "amount", "currency")
+	m, err := ParseMoney(amount, currency, "amount", "currency")
 	mergeInto(&v, err)
-	reason := CleanText(p.Reason)
+	reason = CleanText(reason)
 	if reason == "" {
 		v.Add("reason", "is required")
 	} else if len([]rune(reason)) > MaxReasonLen {
@@ -347,8 +338,13 @@ func (p ProposeCredit) Movement() (Movement, error) {
 	if err := v.Err(); err != nil {
 		return Movement{}, err
 	}
-	return Movement{ID: p.HoldID, Kind: KindCredit, InvoiceID: strings.TrimSpace(p.InvoiceID), Amount: m,
-		Reason: MaskCardNumbers(reason)}, nil
+	mv := Movement{ID: holdID, Kind: kind, Amount: m, Reason: MaskCardNumbers(reason)}
+	if kind == KindRefund {
+		mv.PaymentID = target
+	} else {
+		mv.InvoiceID = target
+	}
+	return mv, nil
 }
 
 // PendingApprovals returns the approvals of c still waiting for a decision.

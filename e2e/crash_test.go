@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -81,44 +82,74 @@ func waitReady(t *testing.T, url string) {
 	})
 }
 
-func TestKillingCasedeskMidWalkLosesNothing(t *testing.T) {
-	bin := buildBinary(t)
+// devSystem is `casedesk dev` running as a child process on a fresh
+// database, with an agent, a supervisor and a customer in it.
+type devSystem struct {
+	*system
+	bin, logPath string
+	env          []string
+	dev          *devProcess
+}
+
+func startDevSystem(t *testing.T, extraEnv ...string) *devSystem {
+	t.Helper()
 	dbURL := testenv.DatabaseURL(t)
 	addr := freeAddr(t)
-	env := []string{
+	d := &devSystem{bin: buildBinary(t), logPath: filepath.Join(t.TempDir(), "dev.log"), env: append([]string{
 		"DATABASE_URL=" + dbURL,
 		"TEMPORAL_ADDRESS=" + testenv.TemporalAddress(t),
 		"TEMPORAL_NAMESPACE=" + testenv.TemporalNamespace(),
 		"CASEDESK_HTTP_ADDR=" + addr,
-		"CASEDESK_REOPEN_WINDOW=1h",
-	}
-	logPath := filepath.Join(t.TempDir(), "dev.log")
+	}, extraEnv...)}
 	t.Cleanup(func() {
 		if t.Failed() {
-			if b, err := os.ReadFile(logPath); err == nil {
+			if b, err := os.ReadFile(d.logPath); err == nil {
 				t.Logf("casedesk dev log:\n%s", b)
 			}
 		}
 	})
-	dev := startDev(t, bin, env, logPath)
-	s := &system{t: t, url: "http://" + addr, tokens: map[casedesk.Role]string{}, users: map[casedesk.Role]casedesk.User{}}
-	waitReady(t, s.url)
-
+	d.start(t)
 	ctx := context.Background()
 	db, err := postgres.Open(ctx, dbURL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(db.Close)
-	token := casedesk.NewToken()
-	agent, err := db.CreateUser(ctx, casedesk.User{ID: "U-CRASH01", Name: "Agent", Email: "crash@casedesk.test", Role: casedesk.RoleAgent}, casedesk.HashToken(token))
-	if err != nil {
+	d.system = &system{t: t, url: "http://" + addr, db: db, tokens: map[casedesk.Role]string{}, users: map[casedesk.Role]casedesk.User{}}
+	for _, role := range []casedesk.Role{casedesk.RoleAgent, casedesk.RoleSupervisor} {
+		token := casedesk.NewToken()
+		u, err := db.CreateUser(ctx, casedesk.User{ID: casedesk.NewID(casedesk.PrefixUser, 8), Name: string(role),
+			Email: string(role) + "@dev.test", Role: role}, casedesk.HashToken(token))
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.tokens[role], d.users[role] = token, u
+	}
+	if d.customer, err = db.CreateCustomer(ctx, casedesk.Customer{ID: casedesk.NewID(casedesk.PrefixCustomer, 8), Name: "C", Email: "c@example.com"}); err != nil {
 		t.Fatal(err)
 	}
-	s.customer, err = db.CreateCustomer(ctx, casedesk.Customer{ID: "CU-CRASH01", Name: "C", Email: "c@example.com"})
-	if err != nil {
-		t.Fatal(err)
+	return d
+}
+
+// start starts casedesk dev and waits until it is ready.
+func (d *devSystem) start(t *testing.T) {
+	t.Helper()
+	d.dev = startDev(t, d.bin, d.env, d.logPath)
+	waitReady(t, "http://"+d.addr())
+}
+
+func (d *devSystem) addr() string {
+	for _, e := range d.env {
+		if a, ok := strings.CutPrefix(e, "CASEDESK_HTTP_ADDR="); ok {
+			return a
+		}
 	}
+	return ""
+}
+
+func TestKillingCasedeskMidWalkLosesNothing(t *testing.T) {
+	d := startDevSystem(t, "CASEDESK_REOPEN_WINDOW=1h")
+	s, token, agent := d.system, d.as(casedesk.RoleAgent), d.users[casedesk.RoleAgent]
 
 	r := s.call("POST", "/v1/cases", token, newInquiry(s))
 	expect(t, r, http.StatusCreated)
@@ -127,12 +158,11 @@ func TestKillingCasedeskMidWalkLosesNothing(t *testing.T) {
 	expect(t, s.call("POST", "/v1/cases/"+id+"/reply", token, map[string]any{"body": "On it"}), http.StatusOK)
 	expect(t, s.call("POST", "/v1/cases/"+id+"/request-info", token, map[string]any{"body": "Which card?"}), http.StatusOK)
 
-	dev.kill()
+	d.dev.kill()
 	if _, err := http.Get(s.url + "/healthz"); err == nil {
 		t.Fatal("casedesk still answers after kill -9")
 	}
-	startDev(t, bin, env, logPath)
-	waitReady(t, s.url)
+	d.start(t)
 
 	g := s.call("GET", "/v1/cases/"+id, token, nil)
 	if g.body["status"] != "waiting_on_customer" || g.body["version"] != float64(4) {
@@ -162,48 +192,22 @@ func TestKillingCasedeskMidWalkLosesNothing(t *testing.T) {
 }
 
 func TestATimerDueWhileCasedeskIsDownFiresWhenItIsBack(t *testing.T) {
-	bin := buildBinary(t)
-	dbURL := testenv.DatabaseURL(t)
-	addr := freeAddr(t)
 	slaFile := filepath.Join(t.TempDir(), "sla.json")
 	if err := os.WriteFile(slaFile, []byte(secondsPolicy), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	env := []string{
-		"DATABASE_URL=" + dbURL,
-		"TEMPORAL_ADDRESS=" + testenv.TemporalAddress(t),
-		"TEMPORAL_NAMESPACE=" + testenv.TemporalNamespace(),
-		"CASEDESK_HTTP_ADDR=" + addr,
-		"CASEDESK_SLA_CONFIG=" + slaFile,
-	}
-	logPath := filepath.Join(t.TempDir(), "dev.log")
-	dev := startDev(t, bin, env, logPath)
-	s := &system{t: t, url: "http://" + addr, tokens: map[casedesk.Role]string{}, users: map[casedesk.Role]casedesk.User{}}
-	waitReady(t, s.url)
-	ctx := context.Background()
-	db, err := postgres.Open(ctx, dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(db.Close)
-	token := casedesk.NewToken()
-	if _, err := db.CreateUser(ctx, casedesk.User{ID: "U-DOWN01", Name: "Agent", Email: "down@casedesk.test", Role: casedesk.RoleAgent}, casedesk.HashToken(token)); err != nil {
-		t.Fatal(err)
-	}
-	if s.customer, err = db.CreateCustomer(ctx, casedesk.Customer{ID: "CU-DOWN01", Name: "C", Email: "down@example.com"}); err != nil {
-		t.Fatal(err)
-	}
+	d := startDevSystem(t, "CASEDESK_SLA_CONFIG="+slaFile)
+	s, token := d.system, d.as(casedesk.RoleAgent)
 	body := newInquiry(s)
 	body["priority"] = "normal" // first response 3s, resolution 6s
 	r := s.call("POST", "/v1/cases", token, body)
 	expect(t, r, http.StatusCreated)
 	id := r.body["id"].(string)
 
-	dev.kill()
+	d.dev.kill()
 	time.Sleep(8 * time.Second) // every deadline passes while nothing runs
 	back := time.Now()
-	startDev(t, bin, env, logPath)
-	waitReady(t, s.url)
+	d.start(t)
 	eventually(t, 20*time.Second, "the breaches after the restart", func() bool {
 		n := 0
 		for _, e := range s.timeline(token, id) {

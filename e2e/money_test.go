@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -13,8 +11,6 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/casedesk/casedesk"
-	"github.com/casedesk/casedesk/internal/testenv"
-	"github.com/casedesk/casedesk/postgres"
 )
 
 // openAssigned opens an inquiry assigned to the agent and returns its ID.
@@ -221,40 +217,8 @@ func TestAnApprovalLeftAloneExpiresAndTheCaseReturnsToItsAssignee(t *testing.T) 
 }
 
 func TestKillingCasedeskBetweenApprovalAndPostingPostsOnce(t *testing.T) {
-	bin := buildBinary(t)
-	dbURL := testenv.DatabaseURL(t)
-	addr := freeAddr(t)
-	env := []string{"DATABASE_URL=" + dbURL, "TEMPORAL_ADDRESS=" + testenv.TemporalAddress(t),
-		"TEMPORAL_NAMESPACE=" + testenv.TemporalNamespace(), "CASEDESK_HTTP_ADDR=" + addr}
-	logPath := filepath.Join(t.TempDir(), "dev.log")
-	t.Cleanup(func() {
-		if t.Failed() {
-			if b, err := os.ReadFile(logPath); err == nil {
-				t.Logf("casedesk dev log:\n%s", b)
-			}
-		}
-	})
-	dev := startDev(t, bin, env, logPath)
-	s := &system{t: t, url: "http://" + addr, tokens: map[casedesk.Role]string{}, users: map[casedesk.Role]casedesk.User{}}
-	waitReady(t, s.url)
-	ctx := context.Background()
-	db, err := postgres.Open(ctx, dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(db.Close)
-	s.db = db
-	for _, role := range []casedesk.Role{casedesk.RoleAgent, casedesk.RoleSupervisor} {
-		token := casedesk.NewToken()
-		u, err := db.CreateUser(ctx, casedesk.User{ID: "U-K" + string(role[:3]), Name: string(role), Email: string(role) + "@kill.test", Role: role}, casedesk.HashToken(token))
-		if err != nil {
-			t.Fatal(err)
-		}
-		s.tokens[role], s.users[role] = token, u
-	}
-	if s.customer, err = db.CreateCustomer(ctx, casedesk.Customer{ID: "CU-KILL01", Name: "K", Email: "k@example.com"}); err != nil {
-		t.Fatal(err)
-	}
+	d := startDevSystem(t)
+	s, db, ctx := d.system, d.db, context.Background()
 	p := s.payment("900.00", "USD")
 	id := s.openAssigned()
 	r := s.call("POST", "/v1/cases/"+id+"/refunds", s.as(casedesk.RoleAgent), refundBody(p, "500.00"))
@@ -285,13 +249,12 @@ func TestKillingCasedeskBetweenApprovalAndPostingPostsOnce(t *testing.T) {
 		return err == nil && a.Status == casedesk.ApprovalApproved
 	})
 	time.Sleep(500 * time.Millisecond) // the posting activity is now waiting on the lock
-	dev.kill()
+	d.dev.kill()
 	<-done
 	if err := tx.Rollback(ctx); err != nil {
 		t.Fatal(err)
 	}
-	startDev(t, bin, env, logPath)
-	waitReady(t, s.url)
+	d.start(t)
 	eventually(t, 40*time.Second, "the refund to be posted after the restart", func() bool {
 		c := s.call("GET", "/v1/cases/"+id, s.as(casedesk.RoleAgent), nil)
 		return c.body["movements"].([]any)[0].(map[string]any)["status"] == "posted"
