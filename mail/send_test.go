@@ -314,3 +314,17 @@ func TestSendUsesTheGivenHostAndPath(t *testing.T) {
 		t.Errorf("request to %q with Authorization %q and Content-Type %q", gotPath, gotAuth, gotType)
 	}
 }
+
+func TestSendNeverRevealsTheKey(t *testing.T) {
+	// A misbehaving proxy that echoes the request's headers in its error.
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusBadGateway)
+		w.Write([]byte("upstream refused " + r.Header.Get("Authorization")))
+	}))
+	t.Cleanup(srv.Close)
+	_, err := mail.NewSender(apiKey, srv.URL, time.Second).Send(context.Background(), message(t))
+	se := sendError(t, err) // fails on the key
+	if !se.Retryable || !strings.Contains(se.Message, "upstream refused Bearer [redacted]") {
+		t.Errorf("error %+v", se)
+	}
+}

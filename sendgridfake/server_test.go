@@ -319,7 +319,8 @@ func TestRequestShape(t *testing.T) {
 		}
 	})
 	t.Run("a body over 30 MB is refused with 413", func(t *testing.T) {
-		big := patch(t, `{"content": [{"type": "text/plain", "value": "`+strings.Repeat("x", sendgridfake.MaxBodyBytes)+`"}]}`)
+		// Whitespace is valid JSON padding: only the size is wrong.
+		big := strings.Repeat(" ", sendgridfake.MaxBodyBytes) + validBody
 		if r := send(t, sendgridfake.New(key), "Bearer "+key, big); r.status != http.StatusRequestEntityTooLarge {
 			t.Errorf("status %d, want 413", r.status)
 		}
