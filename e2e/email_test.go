@@ -110,4 +110,16 @@ func TestWithoutAKeyEmailIsCapturedNotSent(t *testing.T) {
 			t.Errorf("message %+v, want captured with subject and text", m)
 		}
 	}
+	r := s.call("GET", "/v1/cases/"+id+"/messages", s.as(casedesk.RoleAgent), nil)
+	expect(t, r, http.StatusOK)
+	items := r.body["items"].([]any)
+	if len(items) != len(msgs) {
+		t.Fatalf("the API lists %d messages, the outbox holds %d", len(items), len(msgs))
+	}
+	first := items[0].(map[string]any)
+	if first["kind"] != "case_opened" || first["status"] != "captured" || !strings.Contains(first["subject"].(string), id) ||
+		first["recipient"] != s.customer.Email {
+		t.Errorf("first message %v", first)
+	}
+	expectProblem(t, s.call("GET", "/v1/cases/C-NOPE00/messages", s.as(casedesk.RoleAgent), nil), 404, "")
 }
