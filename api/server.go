@@ -11,6 +11,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/casedesk/casedesk"
+	"github.com/casedesk/casedesk/inbound"
+	"github.com/casedesk/casedesk/links"
 	"github.com/casedesk/casedesk/postgres"
 )
 
@@ -33,6 +35,7 @@ type Store interface {
 	Approval(ctx context.Context, id string) (casedesk.Approval, error)
 	ListApprovals(ctx context.Context, status string, limit int) ([]casedesk.Approval, error)
 	CaseMessages(ctx context.Context, caseID string) ([]casedesk.Message, error)
+	RecordDeliveryEvent(ctx context.Context, e postgres.DeliveryEvent) (bool, error)
 	ReserveCase(ctx context.Context, req postgres.CaseRequest, newID func() string) (string, bool, error)
 	Case(ctx context.Context, id string) (casedesk.Case, error)
 	CaseEvents(ctx context.Context, id string) ([]casedesk.Event, error)
@@ -56,6 +59,14 @@ type Server struct {
 	Now func() time.Time
 	// ActionTimeout bounds how long a request waits for a case workflow.
 	ActionTimeout time.Duration
+
+	// Links verifies signed reply addresses on ReplyDomain.
+	Links       links.Signer
+	ReplyDomain string
+	// InboundSecret is the path secret of the Inbound Parse webhook.
+	InboundSecret string
+	// EventVerifier checks the Event Webhook; nil refuses every event post.
+	EventVerifier *inbound.EventVerifier
 }
 
 // Handler returns the HTTP handler with every route.
@@ -81,6 +92,10 @@ func (s *Server) Handler() http.Handler {
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", s.readyz)
 	r.GET("/openapi.json", serveOpenAPI)
+
+	// SendGrid's webhooks authenticate by signature and by path secret.
+	r.POST("/v1/webhooks/sendgrid/events", s.sendGridEvents)
+	r.POST("/v1/webhooks/sendgrid/inbound/:secret", s.sendGridInbound)
 
 	v1 := r.Group("/v1", s.authenticate())
 	staff := v1.Group("", require(casedesk.RoleAgent, casedesk.RoleSupervisor, casedesk.RoleAdmin))

@@ -22,6 +22,7 @@ import (
 	"github.com/casedesk/casedesk/activities"
 	"github.com/casedesk/casedesk/api"
 	"github.com/casedesk/casedesk/config"
+	"github.com/casedesk/casedesk/inbound"
 	"github.com/casedesk/casedesk/internal/testenv"
 	"github.com/casedesk/casedesk/links"
 	"github.com/casedesk/casedesk/mail"
@@ -56,8 +57,12 @@ var (
 
 // systemOptions vary a test system.
 type systemOptions struct {
-	mailer activities.Mailer // nil: email is captured
+	mailer   activities.Mailer      // nil: email is captured
+	verifier *inbound.EventVerifier // nil: the event webhook refuses everything
 }
+
+// testInboundSecret is the path secret of the test systems' Inbound Parse webhook.
+const testInboundSecret = "e2e-inbound-secret"
 
 func startSystem(t testing.TB, rules casedesk.Rules) *system {
 	t.Helper()
@@ -88,6 +93,7 @@ func startSystemWith(t testing.TB, rules casedesk.Rules, opts systemOptions) *sy
 	}
 	t.Cleanup(w.Stop)
 	srv := &api.Server{
+		Links: testSigner, ReplyDomain: testReplyDomain, InboundSecret: testInboundSecret, EventVerifier: opts.verifier,
 		Store:  db,
 		Cases:  &temporalclient.Cases{Client: tc, Rules: rules, TaskQueue: queue},
 		Logger: logger,
@@ -219,3 +225,5 @@ func eventually(t testing.TB, within time.Duration, what string, cond func() boo
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }

@@ -16,6 +16,7 @@ import (
 	"github.com/casedesk/casedesk/activities"
 	"github.com/casedesk/casedesk/api"
 	"github.com/casedesk/casedesk/config"
+	"github.com/casedesk/casedesk/inbound"
 	"github.com/casedesk/casedesk/links"
 	"github.com/casedesk/casedesk/mail"
 	"github.com/casedesk/casedesk/postgres"
@@ -142,10 +143,22 @@ func runCaseWorker(ctx context.Context, d *deps) error {
 }
 
 func serveAPI(ctx context.Context, d *deps) error {
+	var verifier *inbound.EventVerifier
+	if d.cfg.WebhookPublicKey != "" {
+		v, err := inbound.NewEventVerifier(d.cfg.WebhookPublicKey)
+		if err != nil {
+			return fmt.Errorf("SENDGRID_WEBHOOK_PUBLIC_KEY: %w", err)
+		}
+		verifier = v
+	}
 	srv := &api.Server{
-		Store:  d.db,
-		Cases:  &temporalclient.Cases{Client: d.temporal, Rules: d.rules()},
-		Logger: d.log,
+		Links:         links.Signer{Secret: []byte(d.cfg.LinkSecret)},
+		ReplyDomain:   d.cfg.ReplyDomain,
+		InboundSecret: d.cfg.InboundSecret,
+		EventVerifier: verifier,
+		Store:         d.db,
+		Cases:         &temporalclient.Cases{Client: d.temporal, Rules: d.rules()},
+		Logger:        d.log,
 		TemporalHealth: func(ctx context.Context) error {
 			_, err := d.temporal.CheckHealth(ctx, &client.CheckHealthRequest{})
 			return err
