@@ -36,6 +36,8 @@ type Store interface {
 	ListApprovals(ctx context.Context, status string, limit int) ([]casedesk.Approval, error)
 	CaseMessages(ctx context.Context, caseID string) ([]casedesk.Message, error)
 	RecordDeliveryEvent(ctx context.Context, e postgres.DeliveryEvent) (bool, error)
+	SaveCSAT(ctx context.Context, caseID string, rating int, comment string) error
+	CSAT(ctx context.Context, caseID string) (int, string, time.Time, error)
 	ReserveCase(ctx context.Context, req postgres.CaseRequest, newID func() string) (string, bool, error)
 	Case(ctx context.Context, id string) (casedesk.Case, error)
 	CaseEvents(ctx context.Context, id string) ([]casedesk.Event, error)
@@ -92,6 +94,11 @@ func (s *Server) Handler() http.Handler {
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", s.readyz)
 	r.GET("/openapi.json", serveOpenAPI)
+
+	// The customer's page of a case; the signed token is the capability.
+	r.GET("/c/:token", s.customerPage)
+	r.POST("/c/:token/reply", s.customerReply)
+	r.POST("/c/:token/csat", s.customerCSAT)
 
 	// SendGrid's webhooks authenticate by signature and by path secret.
 	r.POST("/v1/webhooks/sendgrid/events", s.sendGridEvents)
