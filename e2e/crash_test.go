@@ -189,6 +189,23 @@ func TestKillingCasedeskMidWalkLosesNothing(t *testing.T) {
 	if !slices.Equal(types, want) {
 		t.Fatalf("timeline %v, want %v", types, want)
 	}
+	// Each customer email is in the outbox once, kill -9 or not.
+	var kinds []string
+	eventually(t, 20*time.Second, "the last email to reach the outbox", func() bool {
+		msgs, err := d.db.CaseMessages(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kinds = kinds[:0]
+		for _, m := range msgs {
+			kinds = append(kinds, m.Kind)
+		}
+		return len(kinds) >= 4
+	})
+	slices.Sort(kinds)
+	if want := []string{"agent_reply", "case_opened", "case_resolved", "info_requested"}; !slices.Equal(kinds, want) {
+		t.Errorf("outbox %v, want each customer email once: %v", kinds, want)
+	}
 }
 
 func TestATimerDueWhileCasedeskIsDownFiresWhenItIsBack(t *testing.T) {
