@@ -220,9 +220,25 @@ func TestATimerDueWhileCasedeskIsDownFiresWhenItIsBack(t *testing.T) {
 	r := s.call("POST", "/v1/cases", token, body)
 	expect(t, r, http.StatusCreated)
 	id := r.body["id"].(string)
+	sla := r.body["sla"].(map[string]any)
+	lastDue := parseTime(t, sla["resolution_due"])
+	if first := parseTime(t, sla["first_response_due"]); first.After(lastDue) {
+		lastDue = first
+	}
 
 	d.dev.kill()
-	time.Sleep(8 * time.Second) // every deadline passes while nothing runs
+	eventually(t, 30*time.Second, "every deadline of the case to pass while nothing runs", func() bool {
+		return time.Now().After(lastDue)
+	})
+	events, err := d.db.CaseEvents(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range events {
+		if e.Type == casedesk.EventSLABreached {
+			t.Fatalf("a breach was recorded at %s while casedesk was down", e.At)
+		}
+	}
 	back := time.Now()
 	d.start(t)
 	eventually(t, 20*time.Second, "the breaches after the restart", func() bool {

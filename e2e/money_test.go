@@ -11,6 +11,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/casedesk/casedesk"
+	"github.com/casedesk/casedesk/postgres"
 )
 
 // openAssigned opens an inquiry assigned to the agent and returns its ID.
@@ -22,6 +23,19 @@ func (s *system) openAssigned() string {
 	id := r.body["id"].(string)
 	expect(s.t, s.call("POST", "/v1/cases/"+id+"/assign", agent, map[string]any{"assignee_id": s.users[casedesk.RoleAgent].ID}), http.StatusOK)
 	return id
+}
+
+// lockWaiters counts the PostgreSQL sessions whose statement (containing
+// query) is waiting for a lock that the session holder holds.
+func lockWaiters(t testing.TB, db *postgres.DB, holder int, query string) int {
+	t.Helper()
+	var n int
+	if err := db.Pool.QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_activity
+		WHERE wait_event_type = 'Lock' AND $1::int = ANY(pg_blocking_pids(pid)) AND strpos(query, $2) > 0`,
+		holder, query).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 func refundBody(p casedesk.Payment, amount string) map[string]any {
@@ -234,6 +248,10 @@ func TestKillingCasedeskBetweenApprovalAndPostingPostsOnce(t *testing.T) {
 	if _, err := tx.Exec(ctx, "SELECT 1 FROM holds WHERE id = $1 FOR UPDATE", hold); err != nil {
 		t.Fatal(err)
 	}
+	var lockHolder int
+	if err := tx.QueryRow(ctx, "SELECT pg_backend_pid()").Scan(&lockHolder); err != nil {
+		t.Fatal(err)
+	}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -248,7 +266,9 @@ func TestKillingCasedeskBetweenApprovalAndPostingPostsOnce(t *testing.T) {
 		a, err := db.Approval(ctx, aid)
 		return err == nil && a.Status == casedesk.ApprovalApproved
 	})
-	time.Sleep(500 * time.Millisecond) // the posting activity is now waiting on the lock
+	eventually(t, 10*time.Second, "the posting activity to wait on the hold's lock", func() bool {
+		return lockWaiters(t, db, lockHolder, "FROM holds") > 0
+	})
 	d.dev.kill()
 	<-done
 	if err := tx.Rollback(ctx); err != nil {

@@ -127,6 +127,8 @@ func TestWaitingOnTheCustomerMovesTheResolutionDeadline(t *testing.T) {
 		t.Fatalf("the clock is not paused while waiting: %s", w.raw)
 	}
 	waitedFrom := parseTime(t, w.body["updated_at"])
+	// Spend some time waiting on the customer. This orders nothing: the test
+	// measures how long really passed (updated_at to updated_at) below.
 	time.Sleep(3 * time.Second)
 	back := s.call("POST", "/v1/cases/"+id+"/customer-reply", agent, map[string]any{"body": "Visa"})
 	expect(t, back, http.StatusOK)

@@ -1,0 +1,233 @@
+package config_test
+
+import (
+	"log/slog"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/casedesk/casedesk/config"
+)
+
+// variables are every environment variable the configuration reads.
+var variables = []string{
+	"CASEDESK_HTTP_ADDR", "DATABASE_URL", "TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", "TEMPORAL_API_KEY",
+	"TEMPORAL_TLS", "CASEDESK_ADMIN_TOKEN", "SENDGRID_API_KEY", "SENDGRID_BASE_URL", "CASEDESK_REOPEN_WINDOW",
+	"CASEDESK_SLA_CONFIG", "CASEDESK_APPROVALS_CONFIG", "CASEDESK_PUBLIC_URL", "CASEDESK_MAIL_FROM",
+	"CASEDESK_MAIL_FROM_NAME", "CASEDESK_REPLY_DOMAIN", "CASEDESK_LINK_SECRET", "CASEDESK_LINK_TTL",
+	"CASEDESK_INBOUND_SECRET", "SENDGRID_WEBHOOK_PUBLIC_KEY", "CASEDESK_WAITING_REMINDER",
+	"CASEDESK_WAITING_TIMEOUT", "CASEDESK_DEMO_TOKENS_FILE", "CASEDESK_LOG_LEVEL", "CASEDESK_LOG_FORMAT",
+}
+
+// setEnv empties every variable of the configuration (an empty variable
+// counts as unset), then sets env, for the rest of the test.
+func setEnv(t *testing.T, env map[string]string) {
+	t.Helper()
+	for _, name := range variables {
+		t.Setenv(name, "")
+	}
+	for name, value := range env {
+		t.Setenv(name, value)
+	}
+}
+
+// defaults is the configuration of an empty environment.
+func defaults() config.Config {
+	return config.Config{
+		HTTPAddr:          config.DefaultHTTPAddr,
+		DatabaseURL:       config.DefaultDatabaseURL,
+		TemporalAddress:   config.DefaultTemporalAddress,
+		TemporalNamespace: config.DefaultTemporalNamespace,
+		SendGridBaseURL:   config.DefaultSendGridBaseURL,
+		ReopenWindow:      config.DefaultReopenWindow,
+		PublicURL:         "http://127.0.0.1:8080",
+		MailFrom:          "support@casedesk.example",
+		MailFromName:      "casedesk support",
+		ReplyDomain:       "reply.casedesk.example",
+		LinkSecret:        config.DevLinkSecret,
+		LinkTTL:           config.DefaultLinkTTL,
+		InboundSecret:     config.DevInboundSecret,
+		DemoTokensFile:    ".data/demo-tokens.txt",
+		LogLevel:          slog.LevelInfo,
+		LogFormat:         "text",
+	}
+}
+
+func TestAnEmptyEnvironmentGivesTheDefaults(t *testing.T) {
+	setEnv(t, nil)
+	c, err := config.Load()
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if want := defaults(); !reflect.DeepEqual(c, want) {
+		t.Errorf("config\n got %+v\nwant %+v", c, want)
+	}
+	if c.TemporalTLS || c.WaitingReminder != 0 || c.WaitingTimeout != 0 {
+		t.Errorf("TLS %v, waiting reminder %s, timeout %s: want off and the business-day defaults (0)",
+			c.TemporalTLS, c.WaitingReminder, c.WaitingTimeout)
+	}
+}
+
+func TestEachVariableIsRead(t *testing.T) {
+	const secret = "a-link-secret-of-more-than-32-characters"
+	tests := []struct {
+		env  map[string]string
+		want func(*config.Config)
+	}{
+		{map[string]string{"CASEDESK_HTTP_ADDR": "0.0.0.0:9090"}, func(c *config.Config) { c.HTTPAddr = "0.0.0.0:9090" }},
+		{map[string]string{"DATABASE_URL": "postgres://u:p@db:5432/cd"}, func(c *config.Config) { c.DatabaseURL = "postgres://u:p@db:5432/cd" }},
+		{map[string]string{"TEMPORAL_ADDRESS": "temporal:7233"}, func(c *config.Config) { c.TemporalAddress = "temporal:7233" }},
+		{map[string]string{"TEMPORAL_NAMESPACE": "billing"}, func(c *config.Config) { c.TemporalNamespace = "billing" }},
+		{map[string]string{"TEMPORAL_TLS": "true"}, func(c *config.Config) { c.TemporalTLS = true }},
+		{map[string]string{"TEMPORAL_TLS": "0"}, func(c *config.Config) {}},
+		{map[string]string{"TEMPORAL_API_KEY": "tcld-key"}, func(c *config.Config) { c.TemporalAPIKey, c.TemporalTLS = "tcld-key", true }},
+		{map[string]string{"TEMPORAL_API_KEY": "tcld-key", "TEMPORAL_TLS": "false"}, func(c *config.Config) {
+			c.TemporalAPIKey, c.TemporalTLS = "tcld-key", true // an API key implies TLS
+		}},
+		{map[string]string{"CASEDESK_ADMIN_TOKEN": "cdk_0123456789abcdef"}, func(c *config.Config) { c.AdminToken = "cdk_0123456789abcdef" }},
+		{map[string]string{"SENDGRID_API_KEY": "SG.key"}, func(c *config.Config) { c.SendGridAPIKey = "SG.key" }},
+		{map[string]string{"SENDGRID_BASE_URL": "http://127.0.0.1:8025"}, func(c *config.Config) { c.SendGridBaseURL = "http://127.0.0.1:8025" }},
+		{map[string]string{"CASEDESK_REOPEN_WINDOW": "36h"}, func(c *config.Config) { c.ReopenWindow = 36 * time.Hour }},
+		{map[string]string{"CASEDESK_SLA_CONFIG": "/etc/casedesk/sla.json"}, func(c *config.Config) { c.SLAConfigFile = "/etc/casedesk/sla.json" }},
+		{map[string]string{"CASEDESK_APPROVALS_CONFIG": "approvals.json"}, func(c *config.Config) { c.ApprovalsFile = "approvals.json" }},
+		{map[string]string{"CASEDESK_PUBLIC_URL": "https://help.example.com/"}, func(c *config.Config) { c.PublicURL = "https://help.example.com" }},
+		{map[string]string{"CASEDESK_MAIL_FROM": "billing@example.com"}, func(c *config.Config) { c.MailFrom = "billing@example.com" }},
+		{map[string]string{"CASEDESK_MAIL_FROM_NAME": "Billing"}, func(c *config.Config) { c.MailFromName = "Billing" }},
+		{map[string]string{"CASEDESK_REPLY_DOMAIN": "reply.example.com"}, func(c *config.Config) { c.ReplyDomain = "reply.example.com" }},
+		{map[string]string{"CASEDESK_LINK_SECRET": secret}, func(c *config.Config) { c.LinkSecret = secret }},
+		{map[string]string{"CASEDESK_LINK_TTL": "48h"}, func(c *config.Config) { c.LinkTTL = 48 * time.Hour }},
+		{map[string]string{"CASEDESK_INBOUND_SECRET": "inbound-0123456"}, func(c *config.Config) { c.InboundSecret = "inbound-0123456" }},
+		{map[string]string{"SENDGRID_WEBHOOK_PUBLIC_KEY": "MFkwEw=="}, func(c *config.Config) { c.WebhookPublicKey = "MFkwEw==" }},
+		{map[string]string{"CASEDESK_WAITING_REMINDER": "24h"}, func(c *config.Config) { c.WaitingReminder = 24 * time.Hour }},
+		{map[string]string{"CASEDESK_WAITING_TIMEOUT": "90m"}, func(c *config.Config) { c.WaitingTimeout = 90 * time.Minute }},
+		{map[string]string{"CASEDESK_WAITING_REMINDER": "1h", "CASEDESK_WAITING_TIMEOUT": "2h"}, func(c *config.Config) {
+			c.WaitingReminder, c.WaitingTimeout = time.Hour, 2*time.Hour
+		}},
+		{map[string]string{"CASEDESK_DEMO_TOKENS_FILE": "/tmp/tokens"}, func(c *config.Config) { c.DemoTokensFile = "/tmp/tokens" }},
+		{map[string]string{"CASEDESK_LOG_LEVEL": "debug"}, func(c *config.Config) { c.LogLevel = slog.LevelDebug }},
+		{map[string]string{"CASEDESK_LOG_LEVEL": "WARN"}, func(c *config.Config) { c.LogLevel = slog.LevelWarn }},
+		{map[string]string{"CASEDESK_LOG_LEVEL": "error"}, func(c *config.Config) { c.LogLevel = slog.LevelError }},
+		{map[string]string{"CASEDESK_LOG_FORMAT": "json"}, func(c *config.Config) { c.LogFormat = "json" }},
+		// Surrounding space is ignored, and a blank variable is unset.
+		{map[string]string{"TEMPORAL_NAMESPACE": "  billing\n", "CASEDESK_HTTP_ADDR": "   "}, func(c *config.Config) { c.TemporalNamespace = "billing" }},
+	}
+	covered := map[string]bool{}
+	for _, tt := range tests {
+		want := defaults()
+		tt.want(&want)
+		got, def := reflect.ValueOf(want), reflect.ValueOf(defaults())
+		for i := range got.NumField() {
+			if !reflect.DeepEqual(got.Field(i).Interface(), def.Field(i).Interface()) {
+				covered[got.Type().Field(i).Name] = true
+			}
+		}
+		t.Run(names(tt.env)+"="+values(tt.env), func(t *testing.T) {
+			setEnv(t, tt.env)
+			c, err := config.Load()
+			if err != nil {
+				t.Fatalf("Load: %v", err)
+			}
+			if !reflect.DeepEqual(c, want) {
+				t.Errorf("config\n got %+v\nwant %+v", c, want)
+			}
+		})
+	}
+	for _, f := range reflect.VisibleFields(reflect.TypeFor[config.Config]()) {
+		if !covered[f.Name] {
+			t.Errorf("no case sets Config.%s from its variable", f.Name)
+		}
+	}
+}
+
+func TestBadValuesAreRefusedNamingTheVariable(t *testing.T) {
+	tests := []struct {
+		env  map[string]string
+		want []string // variables the error must name
+	}{
+		{map[string]string{"TEMPORAL_TLS": "maybe"}, []string{"TEMPORAL_TLS"}},
+		{map[string]string{"CASEDESK_LINK_TTL": "a month"}, []string{"CASEDESK_LINK_TTL"}},
+		{map[string]string{"CASEDESK_LINK_TTL": "-1h"}, []string{"CASEDESK_LINK_TTL"}},
+		{map[string]string{"CASEDESK_LINK_TTL": "0s"}, []string{"CASEDESK_LINK_TTL"}},
+		{map[string]string{"CASEDESK_LINK_SECRET": "too-short"}, []string{"CASEDESK_LINK_SECRET"}},
+		{map[string]string{"CASEDESK_INBOUND_SECRET": "short"}, []string{"CASEDESK_INBOUND_SECRET"}},
+		{map[string]string{"CASEDESK_REOPEN_WINDOW": "7d"}, []string{"CASEDESK_REOPEN_WINDOW"}},
+		{map[string]string{"CASEDESK_REOPEN_WINDOW": "-168h"}, []string{"CASEDESK_REOPEN_WINDOW"}},
+		{map[string]string{"CASEDESK_WAITING_REMINDER": "3 days"}, []string{"CASEDESK_WAITING_REMINDER"}},
+		{map[string]string{"CASEDESK_WAITING_REMINDER": "0s"}, []string{"CASEDESK_WAITING_REMINDER"}},
+		{map[string]string{"CASEDESK_WAITING_TIMEOUT": "forever"}, []string{"CASEDESK_WAITING_TIMEOUT"}},
+		{map[string]string{"CASEDESK_WAITING_TIMEOUT": "-1m"}, []string{"CASEDESK_WAITING_TIMEOUT"}},
+		{map[string]string{"CASEDESK_WAITING_REMINDER": "48h", "CASEDESK_WAITING_TIMEOUT": "24h"},
+			[]string{"CASEDESK_WAITING_REMINDER", "CASEDESK_WAITING_TIMEOUT"}},
+		{map[string]string{"CASEDESK_WAITING_REMINDER": "24h", "CASEDESK_WAITING_TIMEOUT": "24h"},
+			[]string{"CASEDESK_WAITING_REMINDER", "CASEDESK_WAITING_TIMEOUT"}},
+		{map[string]string{"CASEDESK_LOG_LEVEL": "loud"}, []string{"CASEDESK_LOG_LEVEL"}},
+		{map[string]string{"CASEDESK_LOG_FORMAT": "xml"}, []string{"CASEDESK_LOG_FORMAT"}},
+		{map[string]string{"CASEDESK_ADMIN_TOKEN": "short-token"}, []string{"CASEDESK_ADMIN_TOKEN"}},
+		// Every problem is named at once, not only the first.
+		{map[string]string{"TEMPORAL_TLS": "yes please", "CASEDESK_LOG_FORMAT": "xml", "CASEDESK_LINK_TTL": "soon"},
+			[]string{"TEMPORAL_TLS", "CASEDESK_LOG_FORMAT", "CASEDESK_LINK_TTL"}},
+	}
+	for _, tt := range tests {
+		t.Run(names(tt.env)+"="+values(tt.env), func(t *testing.T) {
+			setEnv(t, tt.env)
+			_, err := config.Load()
+			if err == nil {
+				t.Fatal("Load accepted the environment")
+			}
+			for _, name := range tt.want {
+				if !strings.Contains(err.Error(), name) {
+					t.Errorf("error %q does not name %s", err, name)
+				}
+			}
+			for _, name := range variables {
+				if _, set := tt.env[name]; !set && strings.Contains(err.Error(), name+" ") && !slices.Contains(tt.want, name) {
+					t.Errorf("error %q names %s, which was not set", err, name)
+				}
+			}
+		})
+	}
+}
+
+func TestTheLoggerFollowsTheFormat(t *testing.T) {
+	for _, tt := range []struct {
+		format string
+		want   any
+	}{{"text", &slog.TextHandler{}}, {"json", &slog.JSONHandler{}}} {
+		setEnv(t, map[string]string{"CASEDESK_LOG_FORMAT": tt.format, "CASEDESK_LOG_LEVEL": "warn"})
+		c, err := config.Load()
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := c.Logger().Handler()
+		if reflect.TypeOf(h) != reflect.TypeOf(tt.want) {
+			t.Errorf("format %s: handler %T, want %T", tt.format, h, tt.want)
+		}
+		if h.Enabled(t.Context(), slog.LevelInfo) || !h.Enabled(t.Context(), slog.LevelWarn) {
+			t.Errorf("format %s: level warn does not filter info out", tt.format)
+		}
+	}
+}
+
+// names lists the variables of env, sorted, for subtest names.
+func names(env map[string]string) string {
+	var out []string
+	for _, name := range variables {
+		if _, ok := env[name]; ok {
+			out = append(out, name)
+		}
+	}
+	return strings.Join(out, "+")
+}
+
+// values lists the values of env in the order of names.
+func values(env map[string]string) string {
+	var out []string
+	for _, name := range variables {
+		if v, ok := env[name]; ok {
+			out = append(out, v)
+		}
+	}
+	return strings.Join(out, "+")
+}
