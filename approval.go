@@ -11,10 +11,10 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// Approval kinds.
+// Approval kinds. The approval of a refund or credit has the movement's kind.
 const (
-	ApprovalRefund             = "refund"
-	ApprovalCredit             = "credit"
+	ApprovalRefund             = KindRefund
+	ApprovalCredit             = KindCredit
 	ApprovalChargebackResponse = "chargeback_response"
 	ApprovalChargebackLoss     = "chargeback_loss"
 	ApprovalEscalation         = "escalation"
@@ -28,6 +28,16 @@ const (
 	ApprovalExpired   = "expired"
 	ApprovalWithdrawn = "withdrawn"
 )
+
+// ApprovalStatuses lists every approval status.
+var ApprovalStatuses = []string{ApprovalPending, ApprovalApproved, ApprovalRejected, ApprovalExpired, ApprovalWithdrawn}
+
+// CheckApprovalStatus checks a status filter of the approval queue ("" for all).
+func CheckApprovalStatus(status string) error {
+	var v Validation
+	oneOf(&v, "status", status, ApprovalStatuses)
+	return v.Err()
+}
 
 // Approval is a request for supervisors to decide, owned by its case.
 type Approval struct {
@@ -180,8 +190,8 @@ func ParseApprovalRules(data []byte) (ApprovalRules, error) {
 			if x.text == "" {
 				continue
 			}
-			d, err := decimal.NewFromString(x.text)
-			if err != nil || d.IsNegative() || !plainDecimal.MatchString(x.text) {
+			d, ok := parsePlainDecimal(x.text)
+			if !ok {
 				v.Add(field+"."+x.name, "must be a non-negative decimal such as \"100.00\"")
 				continue
 			}
@@ -245,7 +255,7 @@ type (
 	// ProposeRefund proposes refunding (part of) a payment.
 	ProposeRefund struct {
 		PaymentID string `json:"payment_id"`
-		Amount    string `json:"amount"`
+		Amount    string `json:"amount" mask:"-"`
 		Currency  string `json:"currency"`
 		Reason    string `json:"reason"`
 		// HoldID is set by the workflow once the money is held.
@@ -254,7 +264,7 @@ type (
 	// ProposeCredit proposes crediting an invoice.
 	ProposeCredit struct {
 		InvoiceID string `json:"invoice_id"`
-		Amount    string `json:"amount"`
+		Amount    string `json:"amount" mask:"-"`
 		Currency  string `json:"currency"`
 		Reason    string `json:"reason"`
 		HoldID    string `json:"-"`
@@ -338,7 +348,7 @@ func newMovement(holdID, kind, targetField, target, amount, currency, reason str
 	if err := v.Err(); err != nil {
 		return Movement{}, err
 	}
-	mv := Movement{ID: holdID, Kind: kind, Amount: m, Reason: MaskCardNumbers(reason)}
+	mv := Movement{ID: holdID, Kind: kind, Amount: m, Reason: reason}
 	if kind == KindRefund {
 		mv.PaymentID = target
 	} else {
@@ -373,9 +383,6 @@ func (c Case) movementsIn(status string) []Movement {
 	}
 	return out
 }
-
-// workable lists the statuses in which money can be proposed and approvals opened.
-var workable = []Status{StatusOpen, StatusWaitingOnCustomer, StatusPendingApproval, StatusEscalated}
 
 func (d *decision) cloneApprovals() {
 	if d.approvalsCloned {
@@ -438,11 +445,12 @@ func (d *decision) openApproval(r Rules, a Approval, status Status) (Approval, e
 	return a, nil
 }
 
-func (d *decision) proposeMovement(r Rules, mv Movement, err error) error {
+func (d *decision) proposeMovement(r Rules, cmd Proposal) error {
+	mv, err := cmd.Movement()
 	if err != nil {
 		return err
 	}
-	if err := d.requireStatus("propose money on", append([]Status{StatusNew}, workable...)...); err != nil {
+	if err := d.require(cmd); err != nil {
 		return err
 	}
 	if mv.ID == "" {
@@ -483,7 +491,7 @@ func (d *decision) escalate(r Rules, cmd Escalate) error {
 	if d.c.Status == StatusEscalated {
 		return Errorf(ECONFLICT, "case %s is already escalated", d.c.ID)
 	}
-	if err := d.requireStatus("escalate", StatusNew, StatusOpen, StatusWaitingOnCustomer); err != nil {
+	if err := d.require(cmd); err != nil {
 		return err
 	}
 	d.c.WasEscalated = true
@@ -503,7 +511,7 @@ func (d *decision) gate(r Rules, kind, reason string) error {
 }
 
 func (d *decision) decideApproval(r Rules, cmd DecideApproval) error {
-	if d.by.Role != RoleSupervisor && d.by.Role != RoleAdmin {
+	if !d.by.Role.CanApprove() {
 		return Errorf(EFORBIDDEN, "only supervisors decide approvals")
 	}
 	idx := slices.IndexFunc(d.c.Approvals, func(a Approval) bool { return a.ID == cmd.ApprovalID })
@@ -511,7 +519,7 @@ func (d *decision) decideApproval(r Rules, cmd DecideApproval) error {
 		return Errorf(ENOTFOUND, "approval %s not found", cmd.ApprovalID)
 	}
 	a := d.c.Approvals[idx]
-	comment := MaskCardNumbers(CleanText(cmd.Comment))
+	comment := CleanText(cmd.Comment)
 	switch {
 	case a.Status != ApprovalPending:
 		return Errorf(ECONFLICT, "approval %s is %s", a.ID, a.Status)
@@ -571,8 +579,6 @@ func (d *decision) endApproval(r Rules, ap *Approval, status, why string) error 
 	if d.c.AssigneeID == "" && back == StatusOpen {
 		// An unassigned case waits as new.
 		back = StatusNew
-		d.c.Status = StatusNew
-		return nil
 	}
 	return d.moveTo(back, "return")
 }
@@ -649,24 +655,25 @@ func (d *decision) tickApprovals(r Rules) error {
 	return nil
 }
 
-func (d *decision) movementIndex(id string) (int, error) {
+// settling returns movement id, copied for change, when it is in status:
+// settlement records only what the movement is waiting for.
+func (d *decision) settling(id, status string) (*Movement, error) {
 	i := slices.IndexFunc(d.c.Movements, func(m Movement) bool { return m.ID == id })
 	if i < 0 {
-		return -1, Errorf(ENOTFOUND, "movement %s not found", id)
+		return nil, Errorf(ENOTFOUND, "movement %s not found", id)
 	}
-	return i, nil
+	if d.c.Movements[i].Status != status {
+		return nil, Errorf(ECONFLICT, "movement %s is %s", id, d.c.Movements[i].Status)
+	}
+	d.cloneApprovals()
+	return &d.c.Movements[i], nil
 }
 
 func (d *decision) movementPosted(r Rules, cmd PostedMovement) error {
-	i, err := d.movementIndex(cmd.MovementID)
+	m, err := d.settling(cmd.MovementID, MovementApproved)
 	if err != nil {
 		return err
 	}
-	if d.c.Movements[i].Status != MovementApproved {
-		return Errorf(ECONFLICT, "movement %s is %s", cmd.MovementID, d.c.Movements[i].Status)
-	}
-	d.cloneApprovals()
-	m := &d.c.Movements[i]
 	m.Status, m.EntryID, m.PostedAt = MovementPosted, cmd.EntryID, at(d.now)
 	typ := EventRefundIssued
 	if m.Kind == KindCredit {
@@ -683,15 +690,10 @@ func (d *decision) movementPosted(r Rules, cmd PostedMovement) error {
 }
 
 func (d *decision) movementFailed(cmd FailedMovement) error {
-	i, err := d.movementIndex(cmd.MovementID)
+	m, err := d.settling(cmd.MovementID, MovementApproved)
 	if err != nil {
 		return err
 	}
-	if d.c.Movements[i].Status != MovementApproved {
-		return Errorf(ECONFLICT, "movement %s is %s", cmd.MovementID, d.c.Movements[i].Status)
-	}
-	d.cloneApprovals()
-	m := &d.c.Movements[i]
 	m.Status, m.Failure = MovementFailed, cmd.Reason
 	d.emit(EventMoneyFailed, map[string]any{"movement_id": m.ID, "kind": m.Kind, "reason": cmd.Reason,
 		"assignee_id": d.c.AssigneeID})
@@ -699,16 +701,12 @@ func (d *decision) movementFailed(cmd FailedMovement) error {
 }
 
 func (d *decision) movementReleased(cmd ReleasedMovement) error {
-	i, err := d.movementIndex(cmd.MovementID)
+	m, err := d.settling(cmd.MovementID, MovementRefused)
 	if err != nil {
 		return err
 	}
-	if d.c.Movements[i].Status != MovementRefused {
-		return Errorf(ECONFLICT, "movement %s is %s", cmd.MovementID, d.c.Movements[i].Status)
-	}
-	d.cloneApprovals()
-	d.c.Movements[i].Status = MovementReleased
-	d.emit(EventMoneyReleased, map[string]any{"movement_id": cmd.MovementID, "reason": d.c.Movements[i].Failure})
+	m.Status = MovementReleased
+	d.emit(EventMoneyReleased, map[string]any{"movement_id": m.ID, "reason": m.Failure})
 	return nil
 }
 

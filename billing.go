@@ -43,12 +43,7 @@ func (r NewPaymentRequest) Validate(id, customerID string, now time.Time) (Payme
 	} else if !slices.Contains(PaymentMethods, method) {
 		v.Add("method", "must be one of %s", strings.Join(PaymentMethods, ", "))
 	}
-	ref := CleanText(r.Reference)
-	if ref == "" {
-		v.Add("reference", "is required")
-	} else if len(ref) > 100 {
-		v.Add("reference", "is longer than 100 characters")
-	}
+	ref := requiredText(&v, "reference", r.Reference, 100)
 	paidAt := now
 	if r.PaidAt != nil {
 		if r.PaidAt.After(now) {
@@ -88,12 +83,7 @@ func (r NewInvoiceRequest) Validate(id, customerID string, now time.Time) (Invoi
 	var v Validation
 	m, err := ParseMoney(r.Amount, r.Currency, "amount", "currency")
 	mergeInto(&v, err)
-	number := CleanText(r.Number)
-	if number == "" {
-		v.Add("number", "is required")
-	} else if len(number) > 50 {
-		v.Add("number", "is longer than 50 characters")
-	}
+	number := requiredText(&v, "number", r.Number, 50)
 	issued := now
 	if r.IssuedAt != nil {
 		issued = *r.IssuedAt
@@ -110,6 +100,18 @@ func (r NewInvoiceRequest) Validate(id, customerID string, now time.Time) (Invoi
 	}
 	return Invoice{ID: id, CustomerID: customerID, Number: number, Amount: m.Amount, Currency: m.Currency,
 		IssuedAt: issued.UTC().Truncate(time.Microsecond), DueAt: due.UTC().Truncate(time.Microsecond)}, nil
+}
+
+// requiredText cleans text, records on v when it is empty or longer than
+// max characters, and returns it cleaned.
+func requiredText(v *Validation, field, text string, max int) string {
+	text = CleanText(text)
+	if text == "" {
+		v.Add(field, "is required")
+	} else if n := len([]rune(text)); n > max {
+		v.Add(field, "is %d characters long; the limit is %d", n, max)
+	}
+	return text
 }
 
 // mergeInto adds the field errors of err, an EINVALID *Error, to v.

@@ -22,9 +22,6 @@ const (
 // Types lists every case type of the product.
 var Types = []Type{TypeInquiry, TypeDispute, TypeChargeback, TypeRefund}
 
-// OpenableTypes lists the case types that can be opened today.
-var OpenableTypes = []Type{TypeInquiry, TypeDispute, TypeChargeback, TypeRefund}
-
 // Status is where a case stands.
 type Status string
 
@@ -244,11 +241,38 @@ var CustomerActor = Actor{ID: "customer", Role: RoleCustomer}
 // Roles lists the roles a user can be given.
 var Roles = []Role{RoleAgent, RoleSupervisor, RoleAdmin}
 
+// Who may do what, by role, in one place: the API's route groups, the case
+// rules and the store's recipient lists all read these.
+var (
+	// StaffRoles work cases.
+	StaffRoles = []Role{RoleAgent, RoleSupervisor, RoleAdmin}
+	// ApproverRoles decide approvals and see the approval queue.
+	ApproverRoles = []Role{RoleSupervisor, RoleAdmin}
+	// AssignableRoles may be given cases.
+	AssignableRoles = []Role{RoleAgent, RoleSupervisor}
+	// SupervisorRoles get the email meant for the supervisors.
+	SupervisorRoles = []Role{RoleSupervisor}
+	// AdminRoles manage users.
+	AdminRoles = []Role{RoleAdmin}
+)
+
 // IsStaff reports whether r may work cases.
-func (r Role) IsStaff() bool { return r == RoleAgent || r == RoleSupervisor || r == RoleAdmin }
+func (r Role) IsStaff() bool { return slices.Contains(StaffRoles, r) }
+
+// CanApprove reports whether users of role r decide approvals.
+func (r Role) CanApprove() bool { return slices.Contains(ApproverRoles, r) }
 
 // CanAssignCases reports whether users of role r may be assigned cases.
-func (r Role) CanAssignCases() bool { return r == RoleAgent || r == RoleSupervisor }
+func (r Role) CanAssignCases() bool { return slices.Contains(AssignableRoles, r) }
+
+// CheckAssignee refuses u as the assignee of a case unless their role may
+// be given cases.
+func CheckAssignee(u User) error {
+	if !u.Role.CanAssignCases() {
+		return Invalid("assignee_id", "user %s is an %s; cases go to %s", u.ID, u.Role, joinStrings(AssignableRoles))
+	}
+	return nil
+}
 
 // Actor is who performs an action.
 type Actor struct {

@@ -198,6 +198,18 @@ func (d *decision) requireChargeback(action string) error {
 	return nil
 }
 
+// requireAwaitingResponse refuses cmd unless the case is a chargeback that
+// waits for our response, in a status that takes cmd.
+func (d *decision) requireAwaitingResponse(cmd Command, action, why string) error {
+	if err := d.requireChargeback(action); err != nil {
+		return err
+	}
+	if !d.c.Chargeback.awaitingResponse() {
+		return Errorf(ECONFLICT, "the chargeback is %s; %s", d.c.Chargeback.Stage, why)
+	}
+	return d.require(cmd)
+}
+
 func (d *decision) addEvidence(cmd AddEvidence) error {
 	var v Validation
 	kind := CleanText(cmd.Kind)
@@ -211,13 +223,7 @@ func (d *decision) addEvidence(cmd AddEvidence) error {
 	if err := v.Err(); err != nil {
 		return err
 	}
-	if err := d.requireChargeback("take evidence"); err != nil {
-		return err
-	}
-	if !d.c.Chargeback.awaitingResponse() {
-		return Errorf(ECONFLICT, "the chargeback is %s; evidence goes with a response", d.c.Chargeback.Stage)
-	}
-	if err := d.requireStatus("add evidence to", StatusNew, StatusOpen, StatusWaitingOnCustomer, StatusPendingApproval, StatusEscalated); err != nil {
+	if err := d.requireAwaitingResponse(cmd, "take evidence", "evidence goes with a response"); err != nil {
 		return err
 	}
 	cb := d.chargeback()
@@ -243,14 +249,11 @@ func (d *decision) respond(cmd Respond, r Rules) error {
 	case len(cb.Evidence) == 0:
 		return Errorf(ECONFLICT, "attach evidence before responding")
 	}
-	if d.c.Status == StatusNew {
-		return Errorf(ECONFLICT, "assign case %s before responding", d.c.ID)
-	}
-	if err := d.requireStatus("respond on", StatusOpen, StatusWaitingOnCustomer, StatusPendingApproval, StatusEscalated); err != nil {
+	if err := d.require(cmd); err != nil {
 		return err
 	}
 	// A supervisor approves the response before it goes to the network.
-	return d.gate(r, ApprovalChargebackResponse, MaskCardNumbers(summary))
+	return d.gate(r, ApprovalChargebackResponse, summary)
 }
 
 // submitResponse sends the approved response: the chargeback goes under review.
@@ -271,13 +274,7 @@ func (d *decision) acceptLoss(cmd AcceptLoss, r Rules) error {
 	if err != nil {
 		return err
 	}
-	if err := d.requireChargeback("accept a loss"); err != nil {
-		return err
-	}
-	if !d.c.Chargeback.awaitingResponse() {
-		return Errorf(ECONFLICT, "the chargeback is %s; a loss can only be accepted instead of responding", d.c.Chargeback.Stage)
-	}
-	if err := d.requireStatus("accept the loss on", StatusNew, StatusOpen, StatusWaitingOnCustomer, StatusPendingApproval, StatusEscalated); err != nil {
+	if err := d.requireAwaitingResponse(cmd, "accept a loss", "a loss can only be accepted instead of responding"); err != nil {
 		return err
 	}
 	// A supervisor approves accepting the loss.

@@ -214,24 +214,10 @@ func (d *decision) tick(r Rules) error {
 	s := &d.c.SLA
 	active := func() bool { return d.c.Status != StatusResolved && d.c.Status != StatusClosed }
 	if active() && s.FirstResponseAt == nil {
-		if !s.FirstResponseWarned && d.due(s.FirstResponseWarnAt) {
-			s.FirstResponseWarned = true
-			d.emit(EventSLAWarning, map[string]any{"clock": "first_response", "due": s.FirstResponseDue})
-		}
-		if !s.FirstResponseBreached && d.due(s.FirstResponseDue) {
-			s.FirstResponseBreached = true
-			d.emit(EventSLABreached, map[string]any{"clock": "first_response", "due": s.FirstResponseDue})
-		}
+		d.fireClock("first_response", s.FirstResponseWarnAt, &s.FirstResponseWarned, s.FirstResponseDue, &s.FirstResponseBreached)
 	}
 	if active() && s.ResolutionSince != nil {
-		if !s.ResolutionWarned && d.due(s.ResolutionWarnAt) {
-			s.ResolutionWarned = true
-			d.emit(EventSLAWarning, map[string]any{"clock": "resolution", "due": s.ResolutionDue})
-		}
-		if !s.ResolutionBreached && d.due(s.ResolutionDue) {
-			s.ResolutionBreached = true
-			d.emit(EventSLABreached, map[string]any{"clock": "resolution", "due": s.ResolutionDue})
-		}
+		d.fireClock("resolution", s.ResolutionWarnAt, &s.ResolutionWarned, s.ResolutionDue, &s.ResolutionBreached)
 	}
 	if d.c.Status == StatusWaitingOnCustomer {
 		if !s.Reminded && d.due(s.RemindAt) {
@@ -273,6 +259,20 @@ func (d *decision) tick(r Rules) error {
 		return ErrNothingDue
 	}
 	return nil
+}
+
+// fireClock fires an SLA clock's warning at warnAt and its breach at due,
+// each once: the warning when the target's warning share has passed, the
+// breach when the target itself has.
+func (d *decision) fireClock(clock string, warnAt *time.Time, warned *bool, due *time.Time, breached *bool) {
+	if !*warned && d.due(warnAt) {
+		*warned = true
+		d.emit(EventSLAWarning, map[string]any{"clock": clock, "due": due})
+	}
+	if !*breached && d.due(due) {
+		*breached = true
+		d.emit(EventSLABreached, map[string]any{"clock": clock, "due": due})
+	}
 }
 
 // ErrNothingDue is what Tick returns when no timer of the case is due (the

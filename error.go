@@ -16,6 +16,18 @@ const (
 	EUNAVAILABLE  = "unavailable"
 )
 
+// finalCodes are the codes of refusals: asking again gets the same answer, so
+// nothing retries them. The other codes (internal, unavailable) may pass.
+var finalCodes = map[string]bool{
+	ECONFLICT: true, EINVALID: true, ENOTFOUND: true, EFORBIDDEN: true, EUNAUTHORIZED: true,
+}
+
+// IsCode reports whether code is one of the application's error codes.
+func IsCode(code string) bool { return finalCodes[code] || code == EINTERNAL || code == EUNAVAILABLE }
+
+// IsFinal reports whether an error of code is a refusal that no retry changes.
+func IsFinal(code string) bool { return finalCodes[code] }
+
 // FieldError names one invalid field of a request, by its JSON name.
 type FieldError struct {
 	Field   string `json:"field"`
@@ -42,27 +54,26 @@ func Errorf(code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
-// ErrorCode returns the code of err if it is (or wraps) an *Error, else EINTERNAL.
+// ErrorCode returns the code of err if it is (or wraps) an *Error, else
+// EINTERNAL ("" for nil).
 func ErrorCode(err error) string {
-	var e *Error
-	if err == nil {
-		return ""
-	} else if errors.As(err, &e) {
-		return e.Code
-	}
-	return EINTERNAL
+	return errorPart(err, func(e *Error) string { return e.Code }, EINTERNAL)
 }
 
 // ErrorMessage returns the caller-safe message of err; internal errors get a
 // generic message so nothing about the system leaks.
 func ErrorMessage(err error) string {
+	return errorPart(err, func(e *Error) string { return e.Message }, "internal error")
+}
+
+func errorPart(err error, part func(*Error) string, other string) string {
 	var e *Error
 	if err == nil {
 		return ""
 	} else if errors.As(err, &e) {
-		return e.Message
+		return part(e)
 	}
-	return "internal error"
+	return other
 }
 
 // Validation collects field errors; Err returns nil when there are none.

@@ -13,10 +13,51 @@ var transitions = map[Status][]Status{
 	StatusNew:               {StatusOpen, StatusEscalated, StatusPendingApproval, StatusResolved},
 	StatusOpen:              {StatusWaitingOnCustomer, StatusPendingApproval, StatusEscalated, StatusResolved},
 	StatusWaitingOnCustomer: {StatusOpen, StatusPendingApproval, StatusEscalated, StatusResolved},
-	StatusPendingApproval:   {StatusOpen, StatusWaitingOnCustomer, StatusEscalated, StatusResolved},
-	StatusEscalated:         {StatusOpen, StatusWaitingOnCustomer, StatusPendingApproval, StatusResolved},
-	StatusResolved:          {StatusOpen, StatusClosed},
-	StatusClosed:            nil,
+	// An approval that ends on an unassigned case returns it to new.
+	StatusPendingApproval: {StatusNew, StatusOpen, StatusWaitingOnCustomer, StatusEscalated, StatusResolved},
+	StatusEscalated:       {StatusNew, StatusOpen, StatusWaitingOnCustomer, StatusPendingApproval, StatusResolved},
+	StatusResolved:        {StatusOpen, StatusClosed},
+	StatusClosed:          nil,
+}
+
+// activeStatuses are the statuses of a case still being worked;
+// workedStatuses those of a case someone has taken on.
+var (
+	activeStatuses = []Status{StatusNew, StatusOpen, StatusWaitingOnCustomer, StatusPendingApproval, StatusEscalated}
+	workedStatuses = activeStatuses[1:]
+	notClosed      = append(slices.Clone(activeStatuses), StatusResolved)
+)
+
+// accepts is the one table of the statuses in which a case takes each
+// command, with the words for refusing it. The commands not listed check
+// their own state: approvals, money settlement and timers. A closed case
+// takes nothing.
+var accepts = map[string]struct {
+	action string
+	in     []Status
+}{
+	Assign{}.Name():         {"assign", activeStatuses},
+	Reply{}.Name():          {"reply to", workedStatuses},
+	AddNote{}.Name():        {"add a note to", notClosed},
+	RequestInfo{}.Name():    {"request information on", []Status{StatusOpen}},
+	CustomerReply{}.Name():  {"record a customer reply on", notClosed},
+	Resolve{}.Name():        {"resolve", []Status{StatusOpen, StatusWaitingOnCustomer}},
+	Reopen{}.Name():         {"reopen", []Status{StatusResolved}},
+	Close{}.Name():          {"close", []Status{StatusResolved}},
+	SetPriority{}.Name():    {"change the priority of", activeStatuses},
+	AddEvidence{}.Name():    {"add evidence to", activeStatuses},
+	Respond{}.Name():        {"respond on", workedStatuses},
+	AcceptLoss{}.Name():     {"accept the loss on", activeStatuses},
+	NetworkOutcome{}.Name(): {"record a network outcome on", notClosed},
+	Escalate{}.Name():       {"escalate", []Status{StatusNew, StatusOpen, StatusWaitingOnCustomer}},
+	ProposeRefund{}.Name():  {"propose a refund on", activeStatuses},
+	ProposeCredit{}.Name():  {"propose a credit on", activeStatuses},
+}
+
+// Accepts reports whether a case in status takes cmd.
+func Accepts(status Status, cmd Command) bool {
+	a, ok := accepts[cmd.Name()]
+	return status != StatusClosed && (!ok || slices.Contains(a.in, status))
 }
 
 // CanTransition reports whether a case may move from one status to another.
@@ -55,8 +96,6 @@ type (
 		Reason string `json:"reason"`
 	}
 	Close struct{}
-	// AutoClose is issued by the workflow when the reopen window ends.
-	AutoClose struct{}
 )
 
 func (Assign) Name() string        { return "assign" }
@@ -67,7 +106,6 @@ func (CustomerReply) Name() string { return "customer-reply" }
 func (Resolve) Name() string       { return "resolve" }
 func (Reopen) Name() string        { return "reopen" }
 func (Close) Name() string         { return "close" }
-func (AutoClose) Name() string     { return "auto-close" }
 
 // Limits on free text.
 const (
@@ -138,12 +176,8 @@ func (r Rules) Decide(c Case, cmd Command, by Actor, now time.Time) (Case, []Eve
 		err = d.respond(cmd, r)
 	case AcceptLoss:
 		err = d.acceptLoss(cmd, r)
-	case ProposeRefund:
-		mv, merr := cmd.Movement()
-		err = d.proposeMovement(r, mv, merr)
-	case ProposeCredit:
-		mv, merr := cmd.Movement()
-		err = d.proposeMovement(r, mv, merr)
+	case Proposal:
+		err = d.proposeMovement(r, cmd)
 	case Escalate:
 		err = d.escalate(r, cmd)
 	case RecordRefusal:
@@ -163,14 +197,6 @@ func (r Rules) Decide(c Case, cmd Command, by Actor, now time.Time) (Case, []Eve
 			return c, nil, Errorf(EFORBIDDEN, "only the system fires timers")
 		}
 		err = d.tick(r)
-	case AutoClose:
-		if by.Role != RoleSystem {
-			return c, nil, Errorf(EFORBIDDEN, "only the system closes cases automatically")
-		}
-		if c.ReopenUntil == nil || now.Before(*c.ReopenUntil) {
-			return c, nil, Errorf(ECONFLICT, "the reopen window of case %s has not ended", c.ID)
-		}
-		err = d.close("reopen window ended")
 	default:
 		return c, nil, Errorf(EINVALID, "unknown action %T", cmd)
 	}
@@ -250,19 +276,23 @@ func (d *decision) moveTo(to Status, action string) error {
 	return nil
 }
 
-// requireStatus refuses the action unless the case is in one of the statuses.
-func (d *decision) requireStatus(action string, allowed ...Status) error {
-	if slices.Contains(allowed, d.c.Status) {
+// require refuses cmd unless the case is in a status that accepts it.
+func (d *decision) require(cmd Command) error {
+	if Accepts(d.c.Status, cmd) {
 		return nil
 	}
-	return Errorf(ECONFLICT, "cannot %s a case that is %s", action, d.c.Status)
+	a := accepts[cmd.Name()]
+	if d.c.Status == StatusNew && slices.Contains(a.in, StatusOpen) {
+		return Errorf(ECONFLICT, "assign case %s before you %s it", d.c.ID, a.action)
+	}
+	return Errorf(ECONFLICT, "cannot %s a case that is %s", a.action, d.c.Status)
 }
 
 func (d *decision) assign(cmd Assign) error {
 	if strings.TrimSpace(cmd.AssigneeID) == "" {
 		return Invalid("assignee_id", "is required")
 	}
-	if err := d.requireStatus("assign", StatusNew, StatusOpen, StatusWaitingOnCustomer, StatusPendingApproval, StatusEscalated); err != nil {
+	if err := d.require(cmd); err != nil {
 		return err
 	}
 	if cmd.AssigneeID == d.c.AssigneeID {
@@ -287,7 +317,7 @@ func checkBody(field, body string, max int) (string, error) {
 	if n := len([]rune(body)); n > max {
 		return "", Invalid(field, "is %d characters long; the limit is %d", n, max)
 	}
-	return MaskCardNumbers(body), nil
+	return body, nil
 }
 
 func (d *decision) reply(cmd Reply) error {
@@ -295,10 +325,7 @@ func (d *decision) reply(cmd Reply) error {
 	if err != nil {
 		return err
 	}
-	if d.c.Status == StatusNew {
-		return Errorf(ECONFLICT, "assign case %s before replying", d.c.ID)
-	}
-	if err := d.requireStatus("reply to", StatusOpen, StatusWaitingOnCustomer, StatusPendingApproval, StatusEscalated); err != nil {
+	if err := d.require(cmd); err != nil {
 		return err
 	}
 	d.publicReply()
@@ -329,10 +356,7 @@ func (d *decision) requestInfo(cmd RequestInfo, r Rules) error {
 	if err != nil {
 		return err
 	}
-	if err := d.requireStatus("request information on", StatusOpen); err != nil {
-		if d.c.Status == StatusNew {
-			return Errorf(ECONFLICT, "assign case %s before requesting information", d.c.ID)
-		}
+	if err := d.require(cmd); err != nil {
 		return err
 	}
 	if err := d.moveTo(StatusWaitingOnCustomer, "request information on"); err != nil {
@@ -396,10 +420,7 @@ func (d *decision) resolve(cmd Resolve, r Rules) error {
 	if err := v.Err(); err != nil {
 		return err
 	}
-	if d.c.Status == StatusNew {
-		return Errorf(ECONFLICT, "assign case %s before resolving it", d.c.ID)
-	}
-	if err := d.requireStatus("resolve", StatusOpen, StatusWaitingOnCustomer); err != nil {
+	if err := d.require(cmd); err != nil {
 		return err
 	}
 	return d.resolveAs(cmd.Outcome, summary, r)
@@ -414,7 +435,7 @@ func (d *decision) resolveAs(outcome, summary string, r Rules) error {
 	at := d.now
 	until := d.now.Add(r.ReopenWindow)
 	d.c.Outcome = outcome
-	d.c.ResolutionSummary = MaskCardNumbers(summary)
+	d.c.ResolutionSummary = summary
 	d.c.ResolvedAt = &at
 	d.c.ReopenUntil = &until
 	if d.c.SLA.FirstResponseAt == nil {
@@ -441,7 +462,7 @@ func (d *decision) reopen(cmd Reopen) error {
 	if err != nil {
 		return err
 	}
-	if err := d.requireStatus("reopen", StatusResolved); err != nil {
+	if err := d.require(cmd); err != nil {
 		return err
 	}
 	if d.c.Chargeback != nil {
@@ -472,7 +493,7 @@ func (d *decision) reopenResolved() error {
 }
 
 func (d *decision) close(reason string) error {
-	if err := d.requireStatus("close", StatusResolved); err != nil {
+	if err := d.require(Close{}); err != nil {
 		return err
 	}
 	if err := d.moveTo(StatusClosed, "close"); err != nil {
@@ -483,53 +504,6 @@ func (d *decision) close(reason string) error {
 	d.c.ReopenUntil = nil
 	d.emit(EventClosed, map[string]any{"reason": reason})
 	return nil
-}
-
-// Sanitize masks card numbers in the free text of cmd, so that the raw
-// numbers never reach workflow history or the timeline.
-func Sanitize(cmd Command) Command {
-	switch c := cmd.(type) {
-	case Reply:
-		c.Body = MaskCardNumbers(c.Body)
-		return c
-	case AddNote:
-		c.Body = MaskCardNumbers(c.Body)
-		return c
-	case RequestInfo:
-		c.Body = MaskCardNumbers(c.Body)
-		return c
-	case CustomerReply:
-		c.Body = MaskCardNumbers(c.Body)
-		return c
-	case Resolve:
-		c.Summary = MaskCardNumbers(c.Summary)
-		return c
-	case Reopen:
-		c.Reason = MaskCardNumbers(c.Reason)
-		return c
-	case AddEvidence:
-		c.Text = MaskCardNumbers(c.Text)
-		return c
-	case Respond:
-		c.Summary = MaskCardNumbers(c.Summary)
-		return c
-	case AcceptLoss:
-		c.Reason = MaskCardNumbers(c.Reason)
-		return c
-	case Escalate:
-		c.Reason = MaskCardNumbers(c.Reason)
-		return c
-	case DecideApproval:
-		c.Comment = MaskCardNumbers(c.Comment)
-		return c
-	case ProposeRefund:
-		c.Reason = MaskCardNumbers(c.Reason)
-		return c
-	case ProposeCredit:
-		c.Reason = MaskCardNumbers(c.Reason)
-		return c
-	}
-	return cmd
 }
 
 // CleanText trims s and drops NUL characters, which PostgreSQL cannot store
@@ -556,7 +530,7 @@ func (d *decision) setPriority(cmd SetPriority) error {
 	if cmd.Priority == d.c.Priority {
 		return Errorf(ECONFLICT, "case %s is already %s priority", d.c.ID, cmd.Priority)
 	}
-	if err := d.requireStatus("change the priority of", StatusNew, StatusOpen, StatusWaitingOnCustomer, StatusPendingApproval, StatusEscalated); err != nil {
+	if err := d.require(cmd); err != nil {
 		return err
 	}
 	from := d.c.Priority

@@ -244,11 +244,12 @@ func wantAccepted(t *testing.T, in, got casedesk.Case, events []casedesk.Event, 
 func TestCanTransition(t *testing.T) {
 	// The expected moves, written out independently of machine.go's table.
 	allowed := map[casedesk.Status][]casedesk.Status{
-		sNew:       {sOpen, sEscalated, sPending, sResolved},
-		sOpen:      {sWaiting, sPending, sEscalated, sResolved},
-		sWaiting:   {sOpen, sPending, sEscalated, sResolved},
-		sPending:   {sOpen, sWaiting, sEscalated, sResolved},
-		sEscalated: {sOpen, sWaiting, sPending, sResolved},
+		sNew:     {sOpen, sEscalated, sPending, sResolved},
+		sOpen:    {sWaiting, sPending, sEscalated, sResolved},
+		sWaiting: {sOpen, sPending, sEscalated, sResolved},
+		// An approval ending on an unassigned case returns it to new.
+		sPending:   {sNew, sOpen, sWaiting, sEscalated, sResolved},
+		sEscalated: {sNew, sOpen, sWaiting, sPending, sResolved},
 		sResolved:  {sOpen, sClosed},
 		sClosed:    {},
 	}
@@ -284,9 +285,9 @@ func TestCanTransition(t *testing.T) {
 			}
 		}
 	})
-	t.Run("nothing goes back to new", func(t *testing.T) {
+	t.Run("only an ended approval goes back to new", func(t *testing.T) {
 		for _, from := range casedesk.Statuses {
-			if casedesk.CanTransition(from, sNew) {
+			if from != sPending && from != sEscalated && casedesk.CanTransition(from, sNew) {
 				t.Errorf("%s → new is allowed", from)
 			}
 		}
@@ -307,7 +308,7 @@ func TestCanTransition(t *testing.T) {
 	})
 }
 
-// afterWindow is when AutoClose is due for c: the end of its reopen window,
+// afterWindow is when the timer closing c is due for c: the end of its reopen window,
 // or, for a case that has none, long after anything else in these tests.
 func afterWindow(c casedesk.Case) time.Time {
 	if c.ReopenUntil != nil {
@@ -392,12 +393,6 @@ func TestDecideStatusMatrix(t *testing.T) {
 		},
 		{
 			name: "close", cmd: casedesk.Close{}, by: supervisor,
-			allowed: map[casedesk.Status]result{
-				sResolved: {sClosed, []string{casedesk.EventClosed}},
-			},
-		},
-		{
-			name: "close automatically", cmd: casedesk.AutoClose{}, by: casedesk.SystemActor, at: afterWindow,
 			allowed: map[casedesk.Status]result{
 				sResolved: {sClosed, []string{casedesk.EventClosed}},
 			},
@@ -519,14 +514,14 @@ func TestDecideEventData(t *testing.T) {
 		},
 		{
 			name: "closing automatically says the window ended",
-			from: sResolved, cmd: casedesk.AutoClose{}, by: casedesk.SystemActor, at: t0.Add(time.Hour + casedesk.DefaultReopenWindow),
+			from: sResolved, cmd: casedesk.Tick{}, by: casedesk.SystemActor, at: t0.Add(time.Hour + casedesk.DefaultReopenWindow),
 			want: []map[string]any{{"reason": "reopen window ended"}},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			in := caseIn(t, tt.from)
-			_, events, err := decide(t, rules, in, tt.cmd, tt.by, tt.at)
+			_, events, err := decide(t, rules, in, casedesk.MaskCommand(tt.cmd), tt.by, tt.at) // masked as the Temporal client does
 			if err != nil {
 				t.Fatalf("Decide: %v", err)
 			}
@@ -652,7 +647,7 @@ func TestDecideIsPure(t *testing.T) {
 		casedesk.Resolve{Outcome: casedesk.OutcomeAnswered, Summary: "Done"},
 		casedesk.Reopen{Reason: "Again"},
 		casedesk.Close{},
-		casedesk.AutoClose{},
+		casedesk.Tick{},
 		casedesk.Reply{}, // refused as invalid
 	}
 	for _, cmd := range cmds {
@@ -815,7 +810,6 @@ var everyCommand = []casedesk.Command{
 	casedesk.Resolve{Outcome: casedesk.OutcomeAnswered},
 	casedesk.Reopen{Reason: "Again"},
 	casedesk.Close{},
-	casedesk.AutoClose{},
 }
 
 func TestDecideClosedCasesRefuseEverything(t *testing.T) {
@@ -836,7 +830,7 @@ func TestDecideActors(t *testing.T) {
 	accepting := map[string]casedesk.Status{
 		"assign": sNew, "reply": sOpen, "notes": sOpen, "request-info": sOpen,
 		"customer-reply": sWaiting, "resolve": sOpen, "reopen": sResolved, "close": sResolved,
-		"auto-close": sResolved,
+		"tick": sResolved,
 	}
 	outsiders := []casedesk.Actor{
 		{ID: "CU-1", Role: "customer"},
@@ -857,7 +851,7 @@ func TestDecideActors(t *testing.T) {
 		}
 	}
 	for _, cmd := range everyCommand {
-		if _, ok := cmd.(casedesk.AutoClose); ok {
+		if _, ok := cmd.(casedesk.Tick); ok {
 			continue
 		}
 		for _, by := range staff {
@@ -905,15 +899,13 @@ func TestDecideReopenWindow(t *testing.T) {
 		at   time.Time
 		code string // "" means accepted
 	}{
-		{"an agent may not close automatically, even after the window", sResolved, casedesk.AutoClose{}, agent, until.Add(time.Hour), casedesk.EFORBIDDEN},
-		{"a supervisor may not close automatically", sResolved, casedesk.AutoClose{}, supervisor, until, casedesk.EFORBIDDEN},
-		{"an admin may not close automatically", sResolved, casedesk.AutoClose{}, admin, until, casedesk.EFORBIDDEN},
-		{"the system may not close automatically a day before the window ends", sResolved, casedesk.AutoClose{}, casedesk.SystemActor, until.Add(-24 * time.Hour), casedesk.ECONFLICT},
-		{"the system may not close automatically a microsecond before the window ends", sResolved, casedesk.AutoClose{}, casedesk.SystemActor, until.Add(-time.Microsecond), casedesk.ECONFLICT},
-		{"the system closes automatically the moment the window ends", sResolved, casedesk.AutoClose{}, casedesk.SystemActor, until, ""},
-		{"the system closes automatically after the window ends", sResolved, casedesk.AutoClose{}, casedesk.SystemActor, until.Add(72 * time.Hour), ""},
-		{"the system may not close automatically an open case", sOpen, casedesk.AutoClose{}, casedesk.SystemActor, until, casedesk.ECONFLICT},
-		{"the system may not close automatically a new case", sNew, casedesk.AutoClose{}, casedesk.SystemActor, until, casedesk.ECONFLICT},
+		{"an agent may not close automatically, even after the window", sResolved, casedesk.Tick{}, agent, until.Add(time.Hour), casedesk.EFORBIDDEN},
+		{"a supervisor may not close automatically", sResolved, casedesk.Tick{}, supervisor, until, casedesk.EFORBIDDEN},
+		{"an admin may not close automatically", sResolved, casedesk.Tick{}, admin, until, casedesk.EFORBIDDEN},
+		{"the system may not close automatically a day before the window ends", sResolved, casedesk.Tick{}, casedesk.SystemActor, until.Add(-24 * time.Hour), casedesk.ECONFLICT},
+		{"the system may not close automatically a microsecond before the window ends", sResolved, casedesk.Tick{}, casedesk.SystemActor, until.Add(-time.Microsecond), casedesk.ECONFLICT},
+		{"the system closes automatically the moment the window ends", sResolved, casedesk.Tick{}, casedesk.SystemActor, until, ""},
+		{"the system closes automatically after the window ends", sResolved, casedesk.Tick{}, casedesk.SystemActor, until.Add(72 * time.Hour), ""},
 		{"staff may close a resolved case before the window ends", sResolved, casedesk.Close{}, supervisor, until.Add(-time.Hour), ""},
 		{"staff may close a resolved case after the window ends", sResolved, casedesk.Close{}, agent, until.Add(time.Hour), ""},
 		{"an agent may reopen just before the window ends", sResolved, casedesk.Reopen{Reason: "Not fixed"}, agent, until.Add(-time.Microsecond), ""},
@@ -937,10 +929,14 @@ func TestDecideReopenWindow(t *testing.T) {
 		})
 	}
 
-	t.Run("an auto-close timer left over from before a reopening is refused", func(t *testing.T) {
+	t.Run("the timer closes only resolved cases", func(t *testing.T) {
 		reopened, _ := mustDecide(t, resolved, casedesk.Reopen{Reason: "Refund missing"}, agent, now)
-		got, events, err := decide(t, rules, reopened, casedesk.AutoClose{}, casedesk.SystemActor, until)
-		wantRefused(t, reopened, got, events, err, casedesk.ECONFLICT)
+		for _, in := range []casedesk.Case{caseIn(t, sNew), caseIn(t, sOpen), reopened} {
+			got, events, _ := decide(t, rules, in, casedesk.Tick{}, casedesk.SystemActor, until.Add(time.Hour))
+			if got.Status == sClosed || slices.Contains(eventTypes(events), casedesk.EventClosed) {
+				t.Errorf("a tick closed a %s case: %v", in.Status, eventTypes(events))
+			}
+		}
 	})
 	t.Run("a customer reply within the window reopens the case, counted once", func(t *testing.T) {
 		got, events := mustDecide(t, resolved, casedesk.CustomerReply{Body: "Still double-charged"}, agent, now)
@@ -1093,7 +1089,7 @@ func TestCaseLifecycle(t *testing.T) {
 		step{resolve, 5 * time.Hour, agent},
 		step{answer, 24 * time.Hour, agent}, // reopens: two events
 		step{resolve, 26 * time.Hour, agent},
-		step{casedesk.AutoClose{}, 26*time.Hour + casedesk.DefaultReopenWindow, casedesk.SystemActor},
+		step{casedesk.Tick{}, 26*time.Hour + casedesk.DefaultReopenWindow, casedesk.SystemActor},
 	)
 	t.Run("versions count the commands, one each", func(t *testing.T) {
 		if c.Version != 9 {
@@ -1136,7 +1132,7 @@ func TestCaseLifecycle(t *testing.T) {
 	})
 }
 
-func TestSanitize(t *testing.T) {
+func TestMaskCommand(t *testing.T) {
 	const pan, masked = "5555-5555-5555-4444", "****-****-****-4444"
 	tests := []struct {
 		name string
@@ -1149,16 +1145,37 @@ func TestSanitize(t *testing.T) {
 		{"a customer reply is masked", casedesk.CustomerReply{Body: pan}, casedesk.CustomerReply{Body: masked}},
 		{"a resolution summary is masked, the outcome kept", casedesk.Resolve{Outcome: "answered", Summary: pan}, casedesk.Resolve{Outcome: "answered", Summary: masked}},
 		{"a reopening reason is masked", casedesk.Reopen{Reason: pan}, casedesk.Reopen{Reason: masked}},
+		{"evidence text is masked, its kind kept", casedesk.AddEvidence{Kind: "receipt", Text: pan}, casedesk.AddEvidence{Kind: "receipt", Text: masked}},
+		{"a response summary is masked", casedesk.Respond{Summary: pan}, casedesk.Respond{Summary: masked}},
+		{"a loss reason is masked", casedesk.AcceptLoss{Reason: pan}, casedesk.AcceptLoss{Reason: masked}},
+		{"an escalation reason is masked", casedesk.Escalate{Reason: pan}, casedesk.Escalate{Reason: masked}},
+		{"a decision comment is masked", casedesk.DecideApproval{ApprovalID: "C-1-A1", Comment: pan}, casedesk.DecideApproval{ApprovalID: "C-1-A1", Comment: masked}},
+		{"a refund reason is masked, its amount never", casedesk.ProposeRefund{PaymentID: "PAY-1", Amount: "4111111111111.11", Currency: "USD", Reason: pan},
+			casedesk.ProposeRefund{PaymentID: "PAY-1", Amount: "4111111111111.11", Currency: "USD", Reason: masked}},
+		{"a credit reason is masked, its amount never", casedesk.ProposeCredit{InvoiceID: "INV-1", Amount: "10.00", Currency: "USD", Reason: pan},
+			casedesk.ProposeCredit{InvoiceID: "INV-1", Amount: "10.00", Currency: "USD", Reason: masked}},
 		{"an assignment is left as it is", casedesk.Assign{AssigneeID: "U-1"}, casedesk.Assign{AssigneeID: "U-1"}},
 		{"a close is left as it is", casedesk.Close{}, casedesk.Close{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := casedesk.Sanitize(tt.in); !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("Sanitize(%#v) = %#v, want %#v", tt.in, got, tt.want)
+			if got := casedesk.MaskCommand(tt.in); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("MaskCommand(%#v) = %#v, want %#v", tt.in, got, tt.want)
 			}
 		})
 	}
+	t.Run("an opening request is masked in its texts, not in its amount", func(t *testing.T) {
+		due := t0.Add(time.Hour)
+		in := casedesk.OpenRequest{Type: casedesk.TypeRefund, Subject: "card " + pan, Description: pan, Category: pan,
+			Reason: pan, Amount: "4111111111111.11", Currency: "USD", DueBy: &due}
+		got := casedesk.MaskCommand(in)
+		if got.Subject != "card "+masked || got.Description != masked || got.Category != masked || got.Reason != masked {
+			t.Errorf("texts not masked: %+v", got)
+		}
+		if got.Amount != in.Amount || got.DueBy != in.DueBy || in.Subject != "card "+pan {
+			t.Errorf("amount, time or the caller's request changed: %+v", got)
+		}
+	})
 }
 
 func TestACustomerMayOnlyReply(t *testing.T) {

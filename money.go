@@ -37,37 +37,65 @@ type Money struct {
 func ParseMoney(amount, currency, amountField, currencyField string) (Money, error) {
 	var v Validation
 	cur := strings.TrimSpace(currency)
-	exp, known := currencyExponents[cur]
-	switch {
-	case cur == "":
-		v.Add(currencyField, "is required")
-	case !known:
-		v.Add(currencyField, "must be an ISO 4217 code we support, such as USD, EUR or JPY")
-	}
-	var d decimal.Decimal
+	d, ok := parsePlainDecimal(amount)
 	switch {
 	case amount == "":
+		checkCurrency(&v, cur, currencyField)
 		v.Add(amountField, "is required")
-	case !plainDecimal.MatchString(amount):
+	case !ok:
+		checkCurrency(&v, cur, currencyField)
 		if strings.HasPrefix(amount, "-") {
 			v.Add(amountField, "must be greater than zero")
 		} else {
 			v.Add(amountField, "must be a decimal number such as \"120.50\" (no sign, exponent or separators)")
 		}
 	default:
-		d = decimal.RequireFromString(amount)
-		if !d.IsPositive() {
-			v.Add(amountField, "must be greater than zero")
-		} else if known && -d.Exponent() > exp && !d.Equal(d.Truncate(exp)) {
-			v.Add(amountField, "has more decimal places than %s allows (%d)", cur, exp)
-		} else if d.GreaterThanOrEqual(decimal.New(1, 15)) {
-			v.Add(amountField, "is too large")
-		}
+		checkMoney(&v, d, cur, amountField, currencyField)
 	}
 	if err := v.Err(); err != nil {
 		return Money{}, err
 	}
 	return Money{Amount: d, Currency: cur}, nil
+}
+
+// parsePlainDecimal reads text written as digits with an optional fraction:
+// no sign, no exponent, no spaces. Every amount and limit is read with it.
+func parsePlainDecimal(text string) (decimal.Decimal, bool) {
+	if !plainDecimal.MatchString(text) {
+		return decimal.Zero, false
+	}
+	return decimal.RequireFromString(text), true
+}
+
+// maxAmount bounds amounts well inside numeric(19,4).
+var maxAmount = decimal.New(1, 15)
+
+// checkMoney checks that d is an amount of currency: a currency we support,
+// more than zero, no more decimal places than the currency has, and not
+// absurdly large.
+func checkMoney(v *Validation, d decimal.Decimal, currency, amountField, currencyField string) {
+	exp, known := checkCurrency(v, currency, currencyField)
+	switch {
+	case !d.IsPositive():
+		v.Add(amountField, "must be greater than zero")
+	case known && !d.Equal(d.Truncate(exp)):
+		v.Add(amountField, "has more decimal places than %s allows (%d)", currency, exp)
+	case d.GreaterThanOrEqual(maxAmount):
+		v.Add(amountField, "is too large")
+	}
+}
+
+// checkCurrency checks that currency is one we support and returns its
+// decimal places.
+func checkCurrency(v *Validation, currency, field string) (int32, bool) {
+	exp, known := currencyExponents[currency]
+	switch {
+	case currency == "":
+		v.Add(field, "is required")
+	case !known:
+		v.Add(field, "must be an ISO 4217 code we support, such as USD, EUR or JPY")
+	}
+	return exp, known
 }
 
 // String formats the amount with the currency's decimal places, e.g. "120.50 USD".

@@ -31,6 +31,16 @@ type Notice struct {
 	Audience string
 }
 
+// customerMail is the email to the customer that each event calls for.
+var customerMail = map[string]string{
+	EventOpened:        MailCaseOpened,
+	EventReplied:       MailAgentReply,
+	EventInfoRequested: MailInfoRequested,
+	EventReminder:      MailReminder,
+	EventRefundIssued:  MailRefundIssued,
+	EventCreditApplied: MailCreditApplied,
+}
+
 // Notices returns the emails event e of case c calls for, at most once per
 // (event, kind, audience): the outbox deduplicates on that.
 func Notices(c Case, e Event) []Notice {
@@ -43,19 +53,10 @@ func Notices(c Case, e Event) []Notice {
 			return nil
 		}
 	}
+	if kind, ok := customerMail[e.Type]; ok {
+		return customer(kind)
+	}
 	switch e.Type {
-	case EventOpened:
-		return customer(MailCaseOpened)
-	case EventReplied:
-		return customer(MailAgentReply)
-	case EventInfoRequested:
-		return customer(MailInfoRequested)
-	case EventReminder:
-		return customer(MailReminder)
-	case EventRefundIssued:
-		return customer(MailRefundIssued)
-	case EventCreditApplied:
-		return customer(MailCreditApplied)
 	case EventResolved:
 		if c.Type == TypeDispute && (e.Data["outcome"] == OutcomeUpheld || e.Data["outcome"] == OutcomeRejected) {
 			return customer(MailDisputeOutcome)
@@ -78,16 +79,6 @@ func Notices(c Case, e Event) []Notice {
 		return []Notice{{MailApprovalExpiring, AudienceSupervisors}}
 	}
 	return nil
-}
-
-// NeedsNotice reports whether any event calls for an email.
-func NeedsNotice(c Case, events []Event) bool {
-	for _, e := range events {
-		if len(Notices(c, e)) > 0 {
-			return true
-		}
-	}
-	return false
 }
 
 // Message is one email in the outbox.

@@ -21,7 +21,7 @@ type OpenRequest struct {
 	// Disputes name the invoice or the payment; chargebacks the payment.
 	InvoiceID string `json:"invoice_id,omitempty"`
 	PaymentID string `json:"payment_id,omitempty"`
-	Amount    string `json:"amount,omitempty"`
+	Amount    string `json:"amount,omitempty" mask:"-"`
 	Currency  string `json:"currency,omitempty"`
 	// Chargebacks only.
 	Network    string     `json:"network,omitempty"`
@@ -31,21 +31,21 @@ type OpenRequest struct {
 	Reason string `json:"reason,omitempty"`
 }
 
-// Normalize trims text, masks card numbers and fills defaults (priority normal).
+// Normalize trims text and fills defaults (priority normal).
 func (r OpenRequest) Normalize() OpenRequest {
 	r.Type = Type(CleanText(string(r.Type)))
 	r.CustomerID = CleanText(r.CustomerID)
-	r.Subject = MaskCardNumbers(CleanText(r.Subject))
-	r.Description = MaskCardNumbers(CleanText(r.Description))
+	r.Subject = CleanText(r.Subject)
+	r.Description = CleanText(r.Description)
 	r.Channel = Channel(CleanText(string(r.Channel)))
 	r.Priority = Priority(CleanText(string(r.Priority)))
-	r.Category = MaskCardNumbers(CleanText(r.Category))
+	r.Category = CleanText(r.Category)
 	r.InvoiceID = CleanText(r.InvoiceID)
 	r.PaymentID = CleanText(r.PaymentID)
 	r.Currency = CleanText(r.Currency)
 	r.Network = strings.ToLower(CleanText(r.Network))
 	r.ReasonCode = CleanText(r.ReasonCode)
-	r.Reason = MaskCardNumbers(CleanText(r.Reason))
+	r.Reason = CleanText(r.Reason)
 	if r.DueBy != nil {
 		due := r.DueBy.UTC().Truncate(time.Microsecond)
 		r.DueBy = &due
@@ -64,8 +64,6 @@ func (r OpenRequest) Validate() error {
 		v.Add("type", "is required")
 	case !slices.Contains(Types, r.Type):
 		v.Add("type", "must be one of %s", joinStrings(Types))
-	case !slices.Contains(OpenableTypes, r.Type):
-		v.Add("type", "%s cases cannot be opened yet; open one of %s", r.Type, joinStrings(OpenableTypes))
 	}
 	if r.CustomerID == "" {
 		v.Add("customer_id", "is required")
@@ -106,15 +104,22 @@ func (r OpenRequest) validateType(v *Validation) {
 			v.Add(field, "does not belong to a %s case", r.Type)
 		}
 	}
+	required := func(field, value string) {
+		if value == "" {
+			v.Add(field, "is required")
+		}
+	}
+	if r.Type != TypeChargeback {
+		notFor("network", r.Network != "")
+		notFor("reason_code", r.ReasonCode != "")
+		notFor("due_by", r.DueBy != nil)
+	}
 	switch r.Type {
 	case TypeInquiry:
 		notFor("invoice_id", r.InvoiceID != "")
 		notFor("payment_id", r.PaymentID != "")
 		notFor("amount", r.Amount != "")
 		notFor("currency", r.Currency != "")
-		notFor("network", r.Network != "")
-		notFor("reason_code", r.ReasonCode != "")
-		notFor("due_by", r.DueBy != nil)
 	case TypeDispute:
 		switch {
 		case r.InvoiceID == "" && r.PaymentID == "":
@@ -123,25 +128,13 @@ func (r OpenRequest) validateType(v *Validation) {
 			v.Add("payment_id", "cannot be given together with invoice_id: a dispute is about one of them")
 		}
 		money()
-		notFor("network", r.Network != "")
-		notFor("reason_code", r.ReasonCode != "")
-		notFor("due_by", r.DueBy != nil)
 	case TypeRefund:
-		if r.PaymentID == "" {
-			v.Add("payment_id", "is required")
-		}
+		required("payment_id", r.PaymentID)
 		notFor("invoice_id", r.InvoiceID != "")
 		money()
-		if CleanText(r.Reason) == "" {
-			v.Add("reason", "is required")
-		}
-		notFor("network", r.Network != "")
-		notFor("reason_code", r.ReasonCode != "")
-		notFor("due_by", r.DueBy != nil)
+		required("reason", CleanText(r.Reason))
 	case TypeChargeback:
-		if r.PaymentID == "" {
-			v.Add("payment_id", "is required")
-		}
+		required("payment_id", r.PaymentID)
 		notFor("invoice_id", r.InvoiceID != "")
 		money()
 		validNetwork(v, r.Network, r.ReasonCode)
@@ -149,6 +142,23 @@ func (r OpenRequest) validateType(v *Validation) {
 			v.Add("due_by", "is required: the network's response deadline, in RFC 3339")
 		}
 	}
+}
+
+// Check normalizes r and checks it at now, naming every bad field: what the
+// API does once, before it reserves a case for the request.
+func (r OpenRequest) Check(now time.Time) (OpenRequest, error) {
+	r = r.Normalize()
+	if err := r.Validate(); err != nil {
+		return r, err
+	}
+	return r, r.ValidateAt(now)
+}
+
+// Draft is the case that r opens as far as it is known before its workflow
+// decides it, enough for the workflow's first search attributes.
+func (r OpenRequest) Draft(id string) Case {
+	return Case{ID: id, Type: r.Type, Status: StatusNew, Priority: r.Priority, Channel: r.Channel,
+		CustomerID: r.CustomerID, Subject: r.Subject}
 }
 
 // ValidateAt checks what depends on the time of the request: a chargeback's
@@ -220,8 +230,8 @@ func (r Rules) Open(id string, req OpenRequest, by Actor, now time.Time) (Case, 
 		Priority:    req.Priority,
 		Channel:     req.Channel,
 		CustomerID:  req.CustomerID,
-		Subject:     MaskCardNumbers(req.Subject),
-		Description: MaskCardNumbers(req.Description),
+		Subject:     req.Subject,
+		Description: req.Description,
 		Category:    req.Category,
 		OpenedBy:    by.ID,
 		OpenedAt:    now,

@@ -1,6 +1,9 @@
 package casedesk
 
-import "strings"
+import (
+	"reflect"
+	"strings"
+)
 
 // MaskCardNumbers masks every run of 13 to 19 digits (spaces and dashes
 // allowed between them) that passes the Luhn check, keeping the last four
@@ -111,4 +114,54 @@ func luhn(run []byte) bool {
 		double = !double
 	}
 	return sum%10 == 0
+}
+
+// MaskCommand returns v (a command, an opening request) with card numbers
+// masked in every string field, in nested structs and in lists of strings
+// too, so that a field added later is masked without anyone remembering to.
+// Fields tagged `mask:"-"` (amounts, whose digits are never a card number)
+// are left alone. It is the one place that text entering a case passes
+// through on its way into the workflow: the Temporal client calls it.
+func MaskCommand[T any](v T) T {
+	rv := reflect.ValueOf(v)
+	if !rv.IsValid() {
+		return v
+	}
+	cp := reflect.New(rv.Type()).Elem()
+	cp.Set(rv)
+	maskValue(cp)
+	return cp.Interface().(T)
+}
+
+func maskValue(v reflect.Value) {
+	switch v.Kind() {
+	case reflect.String:
+		if s := v.String(); s != "" {
+			v.SetString(MaskCardNumbers(s))
+		}
+	case reflect.Struct:
+		t := v.Type()
+		for i := range t.NumField() {
+			if f := t.Field(i); f.IsExported() && f.Tag.Get("mask") != "-" {
+				maskValue(v.Field(i))
+			}
+		}
+	case reflect.Slice:
+		if v.Type().Elem().Kind() == reflect.String {
+			// Copy first: the caller's slice is not ours to change.
+			cp := reflect.MakeSlice(v.Type(), v.Len(), v.Len())
+			reflect.Copy(cp, v)
+			for i := range cp.Len() {
+				maskValue(cp.Index(i))
+			}
+			v.Set(cp)
+		}
+	case reflect.Pointer:
+		if !v.IsNil() && v.Elem().Kind() == reflect.String {
+			s := MaskCardNumbers(v.Elem().String())
+			p := reflect.New(v.Type().Elem())
+			p.Elem().SetString(s)
+			v.Set(p)
+		}
+	}
 }

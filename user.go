@@ -31,10 +31,7 @@ type NewUserRequest struct {
 // Validate trims and checks the request.
 func (r *NewUserRequest) Validate() error {
 	var v Validation
-	r.Name = CleanText(r.Name)
-	r.Email = CleanText(r.Email)
-	checkName(&v, "name", r.Name)
-	checkEmail(&v, "email", r.Email)
+	checkPerson(&v, &r.Name, &r.Email)
 	if r.Role == "" {
 		v.Add("role", "is required")
 	} else if !slices.Contains(Roles, r.Role) {
@@ -63,19 +60,15 @@ type NewCustomerRequest struct {
 // Validate trims and checks the request.
 func (r *NewCustomerRequest) Validate() error {
 	var v Validation
-	r.Name = CleanText(r.Name)
-	r.Email = CleanText(r.Email)
-	checkName(&v, "name", r.Name)
-	checkEmail(&v, "email", r.Email)
+	checkPerson(&v, &r.Name, &r.Email)
 	return v.Err()
 }
 
-func checkName(v *Validation, field, name string) {
-	if name == "" {
-		v.Add(field, "is required")
-	} else if len([]rune(name)) > 200 {
-		v.Add(field, "is longer than 200 characters")
-	}
+// checkPerson cleans and checks the name and email address of a user or a customer.
+func checkPerson(v *Validation, name, email *string) {
+	*name = requiredText(v, "name", *name, 200)
+	*email = CleanText(*email)
+	checkEmail(v, "email", *email)
 }
 
 func checkEmail(v *Validation, field, email string) {

@@ -1,5 +1,6 @@
 // Package activities holds the side effects of case workflows: projecting a
-// case to the read model (and, later, posting money and sending email).
+// case to the read model, holding and posting money, and handing email to
+// the outbox and SendGrid.
 // Activities are methods on one struct holding their dependencies; workflows
 // refer to them through a typed nil pointer.
 package activities

@@ -2,12 +2,10 @@ package activities
 
 import (
 	"context"
-	"errors"
 	"time"
 
-	"go.temporal.io/sdk/temporal"
-
 	"github.com/casedesk/casedesk"
+	"github.com/casedesk/casedesk/temporalerr"
 )
 
 // Ledger holds, posts and releases money in the store.
@@ -21,7 +19,7 @@ type Ledger interface {
 // (over the limit, unknown payment, other currency) is a business error and
 // is not retried.
 func (a *Activities) HoldMoney(ctx context.Context, h casedesk.Hold) error {
-	return businessError(a.Ledger.HoldMoney(ctx, h))
+	return temporalerr.Wrap(a.Ledger.HoldMoney(ctx, h))
 }
 
 // PostHold posts a held refund or credit to the ledger, exactly once per
@@ -29,14 +27,14 @@ func (a *Activities) HoldMoney(ctx context.Context, h casedesk.Hold) error {
 func (a *Activities) PostHold(ctx context.Context, holdID string) (string, error) {
 	e, err := a.Ledger.PostHold(ctx, holdID, "L-"+holdID, a.now())
 	if err != nil {
-		return "", businessError(err)
+		return "", temporalerr.Wrap(err)
 	}
 	return e.ID, nil
 }
 
 // ReleaseHold gives held money back to what can be refunded or credited.
 func (a *Activities) ReleaseHold(ctx context.Context, holdID string) error {
-	return businessError(a.Ledger.ReleaseHold(ctx, holdID))
+	return temporalerr.Wrap(a.Ledger.ReleaseHold(ctx, holdID))
 }
 
 func (a *Activities) now() time.Time {
@@ -44,21 +42,4 @@ func (a *Activities) now() time.Time {
 		return a.Now()
 	}
 	return time.Now()
-}
-
-// businessError turns the application's refusals into non-retryable
-// application errors carrying the code and the field errors; anything else
-// (a database outage) stays retryable.
-func businessError(err error) error {
-	var e *casedesk.Error
-	if err == nil || !errors.As(err, &e) {
-		return err
-	}
-	switch e.Code {
-	case casedesk.EINVALID, casedesk.ECONFLICT, casedesk.ENOTFOUND, casedesk.EFORBIDDEN:
-		return temporal.NewApplicationErrorWithOptions(e.Message, e.Code, temporal.ApplicationErrorOptions{
-			NonRetryable: true, Details: []any{e.Fields},
-		})
-	}
-	return err
 }

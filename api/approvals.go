@@ -2,17 +2,20 @@ package api
 
 import (
 	"context"
-	"errors"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/casedesk/casedesk"
-	"github.com/casedesk/casedesk/temporalclient"
 )
+
+// ApprovalStore reads the approvals of every case.
+type ApprovalStore interface {
+	Approval(ctx context.Context, id string) (casedesk.Approval, error)
+	ListApprovals(ctx context.Context, status string, limit int) ([]casedesk.Approval, error)
+}
 
 // approvalView is an approval on the wire.
 type approvalView struct {
@@ -45,16 +48,13 @@ func viewApproval(a casedesk.Approval) approvalView {
 	return v
 }
 
-var approvalStatuses = []string{casedesk.ApprovalPending, casedesk.ApprovalApproved, casedesk.ApprovalRejected,
-	casedesk.ApprovalExpired, casedesk.ApprovalWithdrawn}
-
 func (s *Server) listApprovals(c *gin.Context) {
 	status := c.Query("status")
-	if status != "" && !slices.Contains(approvalStatuses, status) {
-		writeError(c, casedesk.Invalid("status", "must be one of %s", strings.Join(approvalStatuses, ", ")))
+	if err := casedesk.CheckApprovalStatus(status); err != nil {
+		writeError(c, err)
 		return
 	}
-	items, err := s.Store.ListApprovals(c.Request.Context(), status, 100)
+	items, err := s.Approvals.ListApprovals(c.Request.Context(), status, 100)
 	if err != nil {
 		writeError(c, err)
 		return
@@ -94,17 +94,13 @@ func (s *Server) reject(c *gin.Context) {
 	if !bind(c, &req, false) {
 		return
 	}
-	if strings.TrimSpace(req.Reason) == "" {
-		writeError(c, casedesk.Invalid("reason", "is required: say why, so the agent knows what to do"))
-		return
-	}
 	s.decide(c, casedesk.DecideApproval{Approve: false, Comment: req.Reason})
 }
 
 // decide sends a decision to the case that owns the approval.
 func (s *Server) decide(c *gin.Context, cmd casedesk.DecideApproval) {
 	ctx := c.Request.Context()
-	a, err := s.Store.Approval(ctx, strings.ToUpper(strings.TrimSpace(c.Param("id"))))
+	a, err := s.Approvals.Approval(ctx, strings.ToUpper(strings.TrimSpace(c.Param("id"))))
 	if err != nil {
 		writeError(c, err)
 		return
@@ -112,10 +108,7 @@ func (s *Server) decide(c *gin.Context, cmd casedesk.DecideApproval) {
 	cmd.ApprovalID = a.ID
 	actx, cancel := context.WithTimeout(ctx, s.ActionTimeout)
 	defer cancel()
-	cs, err := s.Cases.Act(actx, a.CaseID, casedesk.Sanitize(cmd), currentUser(c).Actor())
-	if errors.Is(err, temporalclient.ErrWorkflowGone) {
-		err = casedesk.Errorf(casedesk.ECONFLICT, "approval %s is %s; its case is closed", a.ID, a.Status)
-	}
+	cs, err := s.Cases.Act(actx, a.CaseID, cmd, currentUser(c).Actor())
 	if err != nil {
 		writeError(c, err)
 		return
@@ -132,42 +125,11 @@ func (s *Server) decide(c *gin.Context, cmd casedesk.DecideApproval) {
 
 // checkAssignee checks that id is a user who can be given cases.
 func (s *Server) checkAssignee(ctx context.Context, id string) error {
-	u, err := s.Store.User(ctx, id)
+	u, err := s.Users.User(ctx, id)
 	if casedesk.ErrorCode(err) == casedesk.ENOTFOUND {
 		return casedesk.Invalid("assignee_id", "no user %s", id)
 	} else if err != nil {
 		return err
 	}
-	if !u.Role.CanAssignCases() {
-		return casedesk.Invalid("assignee_id", "user %s is an %s; cases go to agents and supervisors", u.ID, u.Role)
-	}
-	return nil
-}
-
-func (s *Server) getPayment(c *gin.Context) {
-	b, err := s.Store.PaymentBalance(c.Request.Context(), c.Param("id"))
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"id": b.ID, "customer_id": b.CustomerID, "method": b.Method, "reference": b.Reference,
-		"paid_at": b.PaidAt, "currency": b.Currency,
-		"amount":     casedesk.FormatAmount(b.Amount, b.Currency),
-		"refunded":   casedesk.FormatAmount(b.Refunded, b.Currency),
-		"held":       casedesk.FormatAmount(b.Held, b.Currency),
-		"refundable": casedesk.FormatAmount(b.Refundable, b.Currency)})
-}
-
-func (s *Server) getInvoice(c *gin.Context) {
-	b, err := s.Store.InvoiceBalance(c.Request.Context(), c.Param("id"))
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"id": b.ID, "customer_id": b.CustomerID, "number": b.Number, "issued_at": b.IssuedAt,
-		"due_at": b.DueAt, "currency": b.Currency,
-		"amount":   casedesk.FormatAmount(b.Amount, b.Currency),
-		"credited": casedesk.FormatAmount(b.Credited, b.Currency),
-		"held":     casedesk.FormatAmount(b.Held, b.Currency),
-		"balance":  casedesk.FormatAmount(b.Balance, b.Currency)})
+	return casedesk.CheckAssignee(u)
 }

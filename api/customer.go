@@ -1,10 +1,12 @@
 package api
 
 import (
+	"context"
 	"crypto/subtle"
 	"errors"
 	"html/template"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -18,6 +20,14 @@ import (
 // the case's status and public timeline, a reply form, and once resolved a
 // CSAT form. The token in the path is the capability; forms repeat it in a
 // hidden field, so a page elsewhere cannot post for the customer blindly.
+
+// FeedbackStore keeps what customers and SendGrid tell us: ratings and
+// delivery events.
+type FeedbackStore interface {
+	SaveCSAT(ctx context.Context, caseID string, rating int, comment string) error
+	CSAT(ctx context.Context, caseID string) (int, string, time.Time, error)
+	RecordDeliveryEvent(ctx context.Context, e casedesk.DeliveryEvent) (bool, error)
+}
 
 // publicEvents are the timeline events a customer sees, in their words.
 var publicEvents = map[string]string{
@@ -81,7 +91,7 @@ button{background:#1a4fb0;color:#fff;border:0;border-radius:.3rem;padding:.5rem 
 {{end}}</body></html>`))
 
 // RatingChoices lists the CSAT scale.
-func (pageData) RatingChoices() []int { return []int{1, 2, 3, 4, 5} }
+func (pageData) RatingChoices() []int { return casedesk.RatingChoices() }
 
 func renderPage(c *gin.Context, status int, d pageData) {
 	h := c.Writer.Header()
@@ -103,7 +113,7 @@ func (s *Server) customerCase(c *gin.Context) (casedesk.Case, bool) {
 	token := c.Param("token")
 	id, err := s.Links.VerifyCaseToken(token)
 	if err == nil {
-		cs, err := s.Store.Case(c.Request.Context(), id)
+		cs, err := s.CaseReads.Case(c.Request.Context(), id)
 		if err == nil {
 			return cs, true
 		}
@@ -114,7 +124,7 @@ func (s *Server) customerCase(c *gin.Context) (casedesk.Case, bool) {
 
 func (s *Server) showCustomerPage(c *gin.Context, cs casedesk.Case, status int, notice, problem string) {
 	ctx := c.Request.Context()
-	events, err := s.Store.CaseEvents(ctx, cs.ID)
+	events, err := s.CaseReads.CaseEvents(ctx, cs.ID)
 	if err != nil {
 		writeError(c, err)
 		return
@@ -135,8 +145,8 @@ func (s *Server) showCustomerPage(c *gin.Context, cs casedesk.Case, status int, 
 		}
 		d.Events = append(d.Events, pageEvent{At: e.At, Title: title, Body: body})
 	}
-	if cs.Status == casedesk.StatusResolved || cs.Status == casedesk.StatusClosed {
-		rating, _, _, err := s.Store.CSAT(ctx, cs.ID)
+	if casedesk.CanRate(cs) {
+		rating, _, _, err := s.Feedback.CSAT(ctx, cs.ID)
 		switch casedesk.ErrorCode(err) {
 		case "":
 			d.Rated, d.Rating = true, rating
@@ -168,13 +178,21 @@ func sameToken(c *gin.Context) bool {
 	return subtle.ConstantTimeCompare([]byte(c.PostForm("token")), []byte(c.Param("token"))) == 1
 }
 
-func (s *Server) customerReply(c *gin.Context) {
+// customerForm resolves the case of a form post from the customer page, or
+// renders why not (problem, when the form is not the page's own) and
+// returns false.
+func (s *Server) customerForm(c *gin.Context, problem string) (casedesk.Case, bool) {
 	cs, ok := s.customerCase(c)
-	if !ok {
-		return
+	if ok && !sameToken(c) {
+		s.showCustomerPage(c, cs, http.StatusForbidden, "", problem)
+		return cs, false
 	}
-	if !sameToken(c) {
-		s.showCustomerPage(c, cs, http.StatusForbidden, "", "Please send your reply from the form on this page.")
+	return cs, ok
+}
+
+func (s *Server) customerReply(c *gin.Context) {
+	cs, ok := s.customerForm(c, "Please send your reply from the form on this page.")
+	if !ok {
 		return
 	}
 	body := strings.TrimSpace(c.PostForm("body"))
@@ -182,10 +200,9 @@ func (s *Server) customerReply(c *gin.Context) {
 		s.showCustomerPage(c, cs, http.StatusUnprocessableEntity, "", "Please write a reply before sending.")
 		return
 	}
-	_, err := s.Cases.Act(c.Request.Context(), cs.ID, casedesk.Sanitize(casedesk.CustomerReply{Body: body}), casedesk.CustomerActor)
+	_, err := s.Cases.Act(c.Request.Context(), cs.ID, casedesk.CustomerReply{Body: body}, casedesk.CustomerActor)
 	if err != nil {
-		code := casedesk.ErrorCode(err)
-		if code == casedesk.EINVALID || code == casedesk.ECONFLICT || code == casedesk.ENOTFOUND {
+		if casedesk.IsFinal(casedesk.ErrorCode(err)) {
 			s.showCustomerPage(c, cs, http.StatusConflict, "", "This case no longer takes replies. Please contact us again by email.")
 			return
 		}
@@ -197,28 +214,25 @@ func (s *Server) customerReply(c *gin.Context) {
 }
 
 func (s *Server) customerCSAT(c *gin.Context) {
-	cs, ok := s.customerCase(c)
+	cs, ok := s.customerForm(c, "Please rate us from the form on this page.")
 	if !ok {
 		return
 	}
-	if !sameToken(c) {
-		s.showCustomerPage(c, cs, http.StatusForbidden, "", "Please rate us from the form on this page.")
+	// A rating that is not a number is out of the scale.
+	rating, _ := strconv.Atoi(strings.TrimSpace(c.PostForm("rating")))
+	csat, err := casedesk.Rate(cs, rating, c.PostForm("comment"), s.Now())
+	if err != nil {
+		status, problem := http.StatusUnprocessableEntity, "Please choose a rating from 1 to 5."
+		switch {
+		case casedesk.ErrorCode(err) == casedesk.ECONFLICT:
+			status, problem = http.StatusConflict, "You can rate us once your case is resolved."
+		case hasField(err, "comment"):
+			problem = "Please keep your comment under " + strconv.Itoa(casedesk.MaxCSATCommentLen) + " characters."
+		}
+		s.showCustomerPage(c, cs, status, "", problem)
 		return
 	}
-	if cs.Status != casedesk.StatusResolved && cs.Status != casedesk.StatusClosed {
-		s.showCustomerPage(c, cs, http.StatusConflict, "", "You can rate us once your case is resolved.")
-		return
-	}
-	rating, err := strconv.Atoi(c.PostForm("rating"))
-	if err != nil || rating < 1 || rating > 5 {
-		s.showCustomerPage(c, cs, http.StatusUnprocessableEntity, "", "Please choose a rating from 1 to 5.")
-		return
-	}
-	comment := casedesk.MaskCardNumbers(casedesk.CleanText(c.PostForm("comment")))
-	if len([]rune(comment)) > 2000 {
-		comment = string([]rune(comment)[:2000])
-	}
-	err = s.Store.SaveCSAT(c.Request.Context(), cs.ID, rating, comment)
+	err = s.Feedback.SaveCSAT(c.Request.Context(), csat.CaseID, csat.Rating, csat.Comment)
 	var e *casedesk.Error
 	if errors.As(err, &e) && e.Code == casedesk.ECONFLICT {
 		s.showCustomerPage(c, cs, http.StatusConflict, "We already have your rating for this case. Thank you!", "")
@@ -228,4 +242,10 @@ func (s *Server) customerCSAT(c *gin.Context) {
 		return
 	}
 	c.Redirect(http.StatusSeeOther, "/c/"+c.Param("token")+"?done=csat")
+}
+
+// hasField reports whether err names field among its field errors.
+func hasField(err error, field string) bool {
+	var e *casedesk.Error
+	return errors.As(err, &e) && slices.ContainsFunc(e.Fields, func(f casedesk.FieldError) bool { return f.Field == field })
 }

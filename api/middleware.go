@@ -72,7 +72,7 @@ func (s *Server) authenticate() gin.HandlerFunc {
 			writeError(c, casedesk.Errorf(casedesk.EUNAUTHORIZED, "send a token as Authorization: Bearer <token>"))
 			return
 		}
-		u, err := s.Store.UserByToken(c.Request.Context(), casedesk.HashToken(strings.TrimSpace(token)))
+		u, err := s.Users.UserByToken(c.Request.Context(), casedesk.HashToken(strings.TrimSpace(token)))
 		if casedesk.ErrorCode(err) == casedesk.ENOTFOUND {
 			writeError(c, casedesk.Errorf(casedesk.EUNAUTHORIZED, "the token is not valid"))
 			return

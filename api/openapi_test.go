@@ -263,7 +263,7 @@ func TestOpenAPIEnumsMatchTheDomain(t *testing.T) {
 	// The union of every openable type's outcomes, each once: several types
 	// share an outcome (no_response), and an enum lists a value only once.
 	var outcomes []string
-	for _, ty := range casedesk.OpenableTypes {
+	for _, ty := range casedesk.Types {
 		for _, o := range casedesk.Outcomes(ty) {
 			if !slices.Contains(outcomes, o) {
 				outcomes = append(outcomes, o)
@@ -280,7 +280,7 @@ func TestOpenAPIEnumsMatchTheDomain(t *testing.T) {
 		{"#/components/schemas/Channel/enum", oasStrs(casedesk.Channels)},
 		{"#/components/schemas/Role/enum", oasStrs(casedesk.Roles)},
 		{"#/components/schemas/PaymentMethod/enum", casedesk.PaymentMethods},
-		{"#/components/schemas/OpenCaseRequest/properties/type/enum", oasStrs(casedesk.OpenableTypes)},
+		{"#/components/schemas/OpenCaseRequest/properties/type/enum", oasStrs(casedesk.Types)},
 		{"#/components/schemas/ResolveRequest/properties/outcome/enum", outcomes},
 	}
 	for _, tt := range tests {

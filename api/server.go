@@ -13,36 +13,7 @@ import (
 	"github.com/casedesk/casedesk"
 	"github.com/casedesk/casedesk/inbound"
 	"github.com/casedesk/casedesk/links"
-	"github.com/casedesk/casedesk/postgres"
 )
-
-// Store is what the API needs from the database.
-type Store interface {
-	Ping(ctx context.Context) error
-	UserByToken(ctx context.Context, tokenHash []byte) (casedesk.User, error)
-	User(ctx context.Context, id string) (casedesk.User, error)
-	CreateUser(ctx context.Context, u casedesk.User, tokenHash []byte) (casedesk.User, error)
-	CreateCustomer(ctx context.Context, c casedesk.Customer) (casedesk.Customer, error)
-	Customer(ctx context.Context, id string) (casedesk.Customer, error)
-	CreatePayment(ctx context.Context, p casedesk.Payment) (casedesk.Payment, error)
-	Payments(ctx context.Context, customerID string) ([]casedesk.Payment, error)
-	CreateInvoice(ctx context.Context, inv casedesk.Invoice) (casedesk.Invoice, error)
-	Invoices(ctx context.Context, customerID string) ([]casedesk.Invoice, error)
-	Payment(ctx context.Context, id string) (casedesk.Payment, error)
-	Invoice(ctx context.Context, id string) (casedesk.Invoice, error)
-	PaymentBalance(ctx context.Context, id string) (casedesk.PaymentBalance, error)
-	InvoiceBalance(ctx context.Context, id string) (casedesk.InvoiceBalance, error)
-	Approval(ctx context.Context, id string) (casedesk.Approval, error)
-	ListApprovals(ctx context.Context, status string, limit int) ([]casedesk.Approval, error)
-	CaseMessages(ctx context.Context, caseID string) ([]casedesk.Message, error)
-	RecordDeliveryEvent(ctx context.Context, e postgres.DeliveryEvent) (bool, error)
-	SaveCSAT(ctx context.Context, caseID string, rating int, comment string) error
-	CSAT(ctx context.Context, caseID string) (int, string, time.Time, error)
-	ReserveCase(ctx context.Context, req postgres.CaseRequest, newID func() string) (string, bool, error)
-	Case(ctx context.Context, id string) (casedesk.Case, error)
-	CaseEvents(ctx context.Context, id string) ([]casedesk.Event, error)
-	ListCases(ctx context.Context, f postgres.CaseFilter) ([]casedesk.Case, string, error)
-}
 
 // Cases opens cases and sends them actions (the case workflows).
 type Cases interface {
@@ -50,11 +21,22 @@ type Cases interface {
 	Act(ctx context.Context, id string, cmd casedesk.Command, by casedesk.Actor) (casedesk.Case, error)
 }
 
-// Server holds the API's dependencies.
+// Pinger checks that the database answers, for /readyz.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Server holds the API's dependencies. Each store is a small interface
+// declared beside the handlers that use it; one database serves them all.
 type Server struct {
-	Store  Store
-	Cases  Cases
-	Logger *slog.Logger
+	DB        Pinger
+	Users     UserStore
+	Customers CustomerStore
+	CaseReads CaseStore
+	Approvals ApprovalStore
+	Feedback  FeedbackStore
+	Cases     Cases
+	Logger    *slog.Logger
 	// TemporalHealth checks that Temporal answers, for /readyz.
 	TemporalHealth func(ctx context.Context) error
 	// Now is the API's clock.
@@ -105,9 +87,9 @@ func (s *Server) Handler() http.Handler {
 	r.POST("/v1/webhooks/sendgrid/inbound/:secret", s.sendGridInbound)
 
 	v1 := r.Group("/v1", s.authenticate())
-	staff := v1.Group("", require(casedesk.RoleAgent, casedesk.RoleSupervisor, casedesk.RoleAdmin))
-	admin := v1.Group("", require(casedesk.RoleAdmin))
-	supervisors := v1.Group("", require(casedesk.RoleSupervisor, casedesk.RoleAdmin))
+	staff := v1.Group("", require(casedesk.StaffRoles...))
+	admin := v1.Group("", require(casedesk.AdminRoles...))
+	supervisors := v1.Group("", require(casedesk.ApproverRoles...))
 
 	admin.POST("/users", s.createUser)
 	staff.GET("/me", s.me)
@@ -154,7 +136,7 @@ func (s *Server) readyz(c *gin.Context) {
 	defer cancel()
 	checks := gin.H{"postgres": "ok", "temporal": "ok"}
 	ready := true
-	if err := s.Store.Ping(ctx); err != nil {
+	if err := s.DB.Ping(ctx); err != nil {
 		checks["postgres"], ready = "unreachable", false
 		logger(c).Warn("readiness: postgres", "error", err)
 	}

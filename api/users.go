@@ -1,12 +1,20 @@
 package api
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/casedesk/casedesk"
 )
+
+// UserStore keeps staff and their tokens.
+type UserStore interface {
+	UserByToken(ctx context.Context, tokenHash []byte) (casedesk.User, error)
+	User(ctx context.Context, id string) (casedesk.User, error)
+	CreateUser(ctx context.Context, u casedesk.User, tokenHash []byte) (casedesk.User, error)
+}
 
 type userCreated struct {
 	casedesk.User
@@ -24,7 +32,7 @@ func (s *Server) createUser(c *gin.Context) {
 		return
 	}
 	token := casedesk.NewToken()
-	u, err := s.Store.CreateUser(c.Request.Context(), casedesk.User{
+	u, err := s.Users.CreateUser(c.Request.Context(), casedesk.User{
 		ID: casedesk.NewID(casedesk.PrefixUser, 8), Name: req.Name, Email: req.Email, Role: req.Role,
 	}, casedesk.HashToken(token))
 	if err != nil {

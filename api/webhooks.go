@@ -11,7 +11,6 @@ import (
 	"github.com/casedesk/casedesk"
 	"github.com/casedesk/casedesk/inbound"
 	"github.com/casedesk/casedesk/links"
-	"github.com/casedesk/casedesk/postgres"
 )
 
 // Webhook limits.
@@ -44,7 +43,7 @@ func (s *Server) sendGridEvents(c *gin.Context) {
 	}
 	recorded := 0
 	for _, e := range events {
-		ok, err := s.Store.RecordDeliveryEvent(c.Request.Context(), postgres.DeliveryEvent{
+		ok, err := s.Feedback.RecordDeliveryEvent(c.Request.Context(), casedesk.DeliveryEvent{
 			SendGridID: e.SGMessageID, Event: e.Event, Email: e.Email, EventID: e.SGEventID, Reason: e.Reason, At: e.Timestamp,
 		})
 		if err != nil {
@@ -92,7 +91,7 @@ func (s *Server) sendGridInbound(c *gin.Context) {
 		s.inboundRefused(c, "the reply has no new text")
 		return
 	}
-	_, err = s.Cases.Act(c.Request.Context(), id, casedesk.Sanitize(casedesk.CustomerReply{Body: body}), casedesk.CustomerActor)
+	_, err = s.Cases.Act(c.Request.Context(), id, casedesk.CustomerReply{Body: body}, casedesk.CustomerActor)
 	if err != nil {
 		code := casedesk.ErrorCode(err)
 		if code == casedesk.EINTERNAL || code == casedesk.EUNAVAILABLE {

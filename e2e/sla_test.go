@@ -103,7 +103,7 @@ func TestALiveCaseLeftAloneIsWarnedThenBreachedOnTime(t *testing.T) {
 	if sla := c.body["sla"].(map[string]any); sla["first_response_breached"] != true || sla["resolution_breached"] != true {
 		t.Errorf("sla %v, want both breached", sla)
 	}
-	l := s.call("GET", "/v1/cases?breached=true", s.as(casedesk.RoleSupervisor), nil)
+	l := s.call("GET", "/v1/cases?needs_supervisor=true", s.as(casedesk.RoleSupervisor), nil)
 	expect(t, l, http.StatusOK)
 	if items := l.body["items"].([]any); len(items) != 1 || items[0].(map[string]any)["id"] != id {
 		t.Errorf("the escalation queue holds %s, want the breached case", l.raw)

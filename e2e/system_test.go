@@ -94,7 +94,7 @@ func startSystemWith(t testing.TB, rules casedesk.Rules, opts systemOptions) *sy
 	t.Cleanup(w.Stop)
 	srv := &api.Server{
 		Links: testSigner, ReplyDomain: testReplyDomain, InboundSecret: testInboundSecret, EventVerifier: opts.verifier,
-		Store:  db,
+		DB: db, Users: db, Customers: db, CaseReads: db, Approvals: db, Feedback: db,
 		Cases:  &temporalclient.Cases{Client: tc, Rules: rules, TaskQueue: queue},
 		Logger: logger,
 		TemporalHealth: func(ctx context.Context) error {

@@ -16,18 +16,10 @@ import (
 	"github.com/casedesk/casedesk"
 )
 
-// CaseRequest is a request to open a case, kept so that a retried request
-// with the same Idempotency-Key finds the case it opened.
-type CaseRequest struct {
-	ActorID        string
-	IdempotencyKey string // empty when the client sent none
-	RequestHash    []byte
-}
-
 // ReserveCase reserves a new case ID for req, or returns the ID already
 // reserved for the same actor and Idempotency-Key (existing is then true).
 // The same key with a different request hash is a conflict.
-func (db *DB) ReserveCase(ctx context.Context, req CaseRequest, newID func() string) (id string, existing bool, err error) {
+func (db *DB) ReserveCase(ctx context.Context, req casedesk.CaseRequest, newID func() string) (id string, existing bool, err error) {
 	var key *string
 	if req.IdempotencyKey != "" {
 		key = &req.IdempotencyKey
@@ -139,8 +131,8 @@ func (db *DB) Approval(ctx context.Context, id string) (casedesk.Approval, error
 
 // ListApprovals returns the approvals with status ("" for all), newest first.
 func (db *DB) ListApprovals(ctx context.Context, status string, limit int) ([]casedesk.Approval, error) {
-	if limit <= 0 || limit > MaxLimit {
-		limit = MaxLimit
+	if limit <= 0 || limit > casedesk.MaxCaseLimit {
+		limit = casedesk.MaxCaseLimit
 	}
 	rows, err := db.Pool.Query(ctx, `
 		SELECT state FROM approvals WHERE ($1 = '' OR status = $1)
@@ -198,30 +190,9 @@ func (db *DB) CaseEvents(ctx context.Context, id string) ([]casedesk.Event, erro
 	return out, rows.Err()
 }
 
-// CaseFilter selects cases; empty fields do not filter.
-type CaseFilter struct {
-	Status     casedesk.Status
-	Type       casedesk.Type
-	Priority   casedesk.Priority
-	AssigneeID string
-	CustomerID string
-	Query      string
-	// Breached, when set, selects cases in (or out of) the supervisors'
-	// escalation queue.
-	Breached *bool
-	Limit    int
-	Cursor   string
-}
-
-// Paging limits.
-const (
-	DefaultLimit = 25
-	MaxLimit     = 100
-)
-
 // ListCases returns the cases matching f, newest first, and the cursor of the
 // next page ("" on the last page).
-func (db *DB) ListCases(ctx context.Context, f CaseFilter) ([]casedesk.Case, string, error) {
+func (db *DB) ListCases(ctx context.Context, f casedesk.CaseFilter) ([]casedesk.Case, string, error) {
 	var where []string
 	var args []any
 	arg := func(v any) string {
@@ -243,8 +214,8 @@ func (db *DB) ListCases(ctx context.Context, f CaseFilter) ([]casedesk.Case, str
 	if f.CustomerID != "" {
 		where = append(where, "customer_id = "+arg(f.CustomerID))
 	}
-	if f.Breached != nil {
-		where = append(where, "needs_supervisor = "+arg(*f.Breached))
+	if f.NeedsSupervisor != nil {
+		where = append(where, "needs_supervisor = "+arg(*f.NeedsSupervisor))
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
 		where = append(where, fmt.Sprintf("(search @@ websearch_to_tsquery('simple', %s) OR id = upper(%s))", arg(q), arg(q)))
@@ -258,7 +229,7 @@ func (db *DB) ListCases(ctx context.Context, f CaseFilter) ([]casedesk.Case, str
 	}
 	limit := f.Limit
 	if limit <= 0 {
-		limit = DefaultLimit
+		limit = casedesk.DefaultCaseLimit
 	}
 	sql := "SELECT state FROM cases"
 	if len(where) > 0 {

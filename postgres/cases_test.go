@@ -27,7 +27,7 @@ func TestReserveCase(t *testing.T) {
 	t.Parallel()
 	db := testenv.DB(t)
 	ctx := t.Context()
-	reserve := func(t *testing.T, req postgres.CaseRequest, newID func() string) (string, bool) {
+	reserve := func(t *testing.T, req casedesk.CaseRequest, newID func() string) (string, bool) {
 		t.Helper()
 		id, existing, err := db.ReserveCase(ctx, req, newID)
 		if err != nil {
@@ -37,7 +37,7 @@ func TestReserveCase(t *testing.T) {
 	}
 
 	t.Run("a first request reserves a new case ID", func(t *testing.T) {
-		req := postgres.CaseRequest{ActorID: agent.ID, IdempotencyKey: "first", RequestHash: sameHash}
+		req := casedesk.CaseRequest{ActorID: agent.ID, IdempotencyKey: "first", RequestHash: sameHash}
 		id, existing := reserve(t, req, func() string { return "C-FIRST1" })
 		if id != "C-FIRST1" || existing {
 			t.Fatalf("got (%s, existing=%v), want (C-FIRST1, existing=false)", id, existing)
@@ -45,7 +45,7 @@ func TestReserveCase(t *testing.T) {
 	})
 
 	t.Run("a retry with the same key and request gets the same case back", func(t *testing.T) {
-		req := postgres.CaseRequest{ActorID: agent.ID, IdempotencyKey: "retry", RequestHash: sameHash}
+		req := casedesk.CaseRequest{ActorID: agent.ID, IdempotencyKey: "retry", RequestHash: sameHash}
 		first, _ := reserve(t, req, casedesk.NewCaseID)
 		for range 3 {
 			id, existing := reserve(t, req, func() string {
@@ -59,7 +59,7 @@ func TestReserveCase(t *testing.T) {
 	})
 
 	t.Run("the same key with a different request is a conflict", func(t *testing.T) {
-		req := postgres.CaseRequest{ActorID: agent.ID, IdempotencyKey: "reused", RequestHash: sameHash}
+		req := casedesk.CaseRequest{ActorID: agent.ID, IdempotencyKey: "reused", RequestHash: sameHash}
 		reserve(t, req, casedesk.NewCaseID)
 		req.RequestHash = []byte("another request")
 		_, _, err := db.ReserveCase(ctx, req, casedesk.NewCaseID)
@@ -67,16 +67,16 @@ func TestReserveCase(t *testing.T) {
 	})
 
 	t.Run("the same key from another actor reserves another case", func(t *testing.T) {
-		mine, _ := reserve(t, postgres.CaseRequest{ActorID: "U-MINE0001", IdempotencyKey: "shared", RequestHash: sameHash}, casedesk.NewCaseID)
+		mine, _ := reserve(t, casedesk.CaseRequest{ActorID: "U-MINE0001", IdempotencyKey: "shared", RequestHash: sameHash}, casedesk.NewCaseID)
 		// Even with a different request: keys are per actor.
-		theirs, existing := reserve(t, postgres.CaseRequest{ActorID: "U-THEIRS01", IdempotencyKey: "shared", RequestHash: []byte("other")}, casedesk.NewCaseID)
+		theirs, existing := reserve(t, casedesk.CaseRequest{ActorID: "U-THEIRS01", IdempotencyKey: "shared", RequestHash: []byte("other")}, casedesk.NewCaseID)
 		if theirs == mine || existing {
 			t.Fatalf("the other actor got (%s, existing=%v), want a new case other than %s", theirs, existing, mine)
 		}
 	})
 
 	t.Run("requests without a key always reserve new cases", func(t *testing.T) {
-		req := postgres.CaseRequest{ActorID: agent.ID, RequestHash: sameHash}
+		req := casedesk.CaseRequest{ActorID: agent.ID, RequestHash: sameHash}
 		a, existingA := reserve(t, req, casedesk.NewCaseID)
 		b, existingB := reserve(t, req, casedesk.NewCaseID)
 		if a == b || existingA || existingB {
@@ -90,7 +90,7 @@ func TestReserveCase(t *testing.T) {
 			name = "an ID already taken is drawn again, without an Idempotency-Key"
 		}
 		t.Run(name, func(t *testing.T) {
-			taken, _ := reserve(t, postgres.CaseRequest{ActorID: "U-EARLIER1", RequestHash: sameHash}, casedesk.NewCaseID)
+			taken, _ := reserve(t, casedesk.CaseRequest{ActorID: "U-EARLIER1", RequestHash: sameHash}, casedesk.NewCaseID)
 			fresh := casedesk.NewCaseID()
 			ids := []string{taken, fresh}
 			calls := 0
@@ -98,7 +98,7 @@ func TestReserveCase(t *testing.T) {
 				calls++
 				return ids[min(calls, len(ids))-1]
 			}
-			id, existing := reserve(t, postgres.CaseRequest{ActorID: agent.ID, IdempotencyKey: key, RequestHash: sameHash}, newID)
+			id, existing := reserve(t, casedesk.CaseRequest{ActorID: agent.ID, IdempotencyKey: key, RequestHash: sameHash}, newID)
 			if id != fresh || existing || calls != 2 {
 				t.Fatalf("got (%s, existing=%v) after %d draws, want (%s, existing=false) after 2", id, existing, calls, fresh)
 			}
@@ -106,8 +106,8 @@ func TestReserveCase(t *testing.T) {
 	}
 
 	t.Run("an ID generator that only returns taken IDs ends in an error", func(t *testing.T) {
-		taken, _ := reserve(t, postgres.CaseRequest{ActorID: "U-EARLIER1", RequestHash: sameHash}, casedesk.NewCaseID)
-		_, _, err := db.ReserveCase(ctx, postgres.CaseRequest{ActorID: agent.ID, RequestHash: sameHash},
+		taken, _ := reserve(t, casedesk.CaseRequest{ActorID: "U-EARLIER1", RequestHash: sameHash}, casedesk.NewCaseID)
+		_, _, err := db.ReserveCase(ctx, casedesk.CaseRequest{ActorID: agent.ID, RequestHash: sameHash},
 			func() string { return taken })
 		if err == nil {
 			t.Fatal("ReserveCase succeeded with a taken ID")
@@ -116,7 +116,7 @@ func TestReserveCase(t *testing.T) {
 
 	t.Run("twenty concurrent retries of one request share one case", func(t *testing.T) {
 		const n = 20
-		req := postgres.CaseRequest{ActorID: agent.ID, IdempotencyKey: "stampede", RequestHash: sameHash}
+		req := casedesk.CaseRequest{ActorID: agent.ID, IdempotencyKey: "stampede", RequestHash: sameHash}
 		ids := make([]string, n)
 		existing := make([]bool, n)
 		errs := make([]error, n)
@@ -270,7 +270,7 @@ func TestProjectCase(t *testing.T) {
 			t.Fatalf("case = %+v,\nwant %+v", got, resolved)
 		}
 		// The workflow's timer closes the case when the reopen window ends.
-		closed, closing, err := casedesk.DefaultRules().Decide(resolved, casedesk.AutoClose{}, casedesk.SystemActor, *resolved.ReopenUntil)
+		closed, closing, err := casedesk.DefaultRules().Decide(resolved, casedesk.Tick{}, casedesk.SystemActor, *resolved.ReopenUntil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -457,28 +457,28 @@ func TestListCases(t *testing.T) {
 
 	for _, tc := range []struct {
 		name string
-		f    postgres.CaseFilter
+		f    casedesk.CaseFilter
 		want []string
 	}{
-		{"no filter lists every case newest first", postgres.CaseFilter{}, all},
-		{"a status keeps the cases in it", postgres.CaseFilter{Status: casedesk.StatusOpen}, []string{address.ID}},
-		{"a status no case is in keeps none", postgres.CaseFilter{Status: casedesk.StatusClosed}, nil},
-		{"a type keeps the cases of that type", postgres.CaseFilter{Type: casedesk.TypeDispute}, []string{"C-DSPT06"}},
-		{"the inquiry type leaves out the dispute", postgres.CaseFilter{Type: casedesk.TypeInquiry}, all[:5]},
-		{"a priority keeps the cases with it", postgres.CaseFilter{Priority: casedesk.PriorityUrgent}, []string{declined.ID}},
-		{"an assignee keeps the cases assigned to them", postgres.CaseFilter{AssigneeID: "U-AGENTA1"}, []string{address.ID}},
-		{"a customer keeps their cases, newest first", postgres.CaseFilter{CustomerID: alice.ID}, []string{declined.ID, refund.ID}},
-		{"filters combine", postgres.CaseFilter{CustomerID: bob.ID, Priority: casedesk.PriorityLow}, []string{twinB.ID, twinA.ID}},
-		{"filters that exclude each other keep nothing", postgres.CaseFilter{CustomerID: alice.ID, Status: casedesk.StatusOpen}, nil},
-		{"a word of the subject finds the case", postgres.CaseFilter{Query: "declined"}, []string{declined.ID}},
-		{"a word of the description finds the case", postgres.CaseFilter{Query: "twice"}, []string{refund.ID}},
-		{"words match in any letter case and all must be present", postgres.CaseFilter{Query: "REFUND Charge"}, []string{refund.ID}},
-		{"a word that only one of several words matches finds nothing", postgres.CaseFilter{Query: "refund zebra"}, nil},
-		{"a word shared by cases finds them all", postgres.CaseFilter{Query: "receipt"}, []string{twinB.ID, twinA.ID}},
-		{"the case ID finds the case", postgres.CaseFilter{Query: address.ID}, []string{address.ID}},
-		{"the case ID in lower case finds the case", postgres.CaseFilter{Query: strings.ToLower(address.ID)}, []string{address.ID}},
-		{"free text combines with filters", postgres.CaseFilter{Query: "missing", Priority: casedesk.PriorityHigh}, nil},
-		{"surrounding spaces are ignored", postgres.CaseFilter{Query: "  declined  "}, []string{declined.ID}},
+		{"no filter lists every case newest first", casedesk.CaseFilter{}, all},
+		{"a status keeps the cases in it", casedesk.CaseFilter{Status: casedesk.StatusOpen}, []string{address.ID}},
+		{"a status no case is in keeps none", casedesk.CaseFilter{Status: casedesk.StatusClosed}, nil},
+		{"a type keeps the cases of that type", casedesk.CaseFilter{Type: casedesk.TypeDispute}, []string{"C-DSPT06"}},
+		{"the inquiry type leaves out the dispute", casedesk.CaseFilter{Type: casedesk.TypeInquiry}, all[:5]},
+		{"a priority keeps the cases with it", casedesk.CaseFilter{Priority: casedesk.PriorityUrgent}, []string{declined.ID}},
+		{"an assignee keeps the cases assigned to them", casedesk.CaseFilter{AssigneeID: "U-AGENTA1"}, []string{address.ID}},
+		{"a customer keeps their cases, newest first", casedesk.CaseFilter{CustomerID: alice.ID}, []string{declined.ID, refund.ID}},
+		{"filters combine", casedesk.CaseFilter{CustomerID: bob.ID, Priority: casedesk.PriorityLow}, []string{twinB.ID, twinA.ID}},
+		{"filters that exclude each other keep nothing", casedesk.CaseFilter{CustomerID: alice.ID, Status: casedesk.StatusOpen}, nil},
+		{"a word of the subject finds the case", casedesk.CaseFilter{Query: "declined"}, []string{declined.ID}},
+		{"a word of the description finds the case", casedesk.CaseFilter{Query: "twice"}, []string{refund.ID}},
+		{"words match in any letter case and all must be present", casedesk.CaseFilter{Query: "REFUND Charge"}, []string{refund.ID}},
+		{"a word that only one of several words matches finds nothing", casedesk.CaseFilter{Query: "refund zebra"}, nil},
+		{"a word shared by cases finds them all", casedesk.CaseFilter{Query: "receipt"}, []string{twinB.ID, twinA.ID}},
+		{"the case ID finds the case", casedesk.CaseFilter{Query: address.ID}, []string{address.ID}},
+		{"the case ID in lower case finds the case", casedesk.CaseFilter{Query: strings.ToLower(address.ID)}, []string{address.ID}},
+		{"free text combines with filters", casedesk.CaseFilter{Query: "missing", Priority: casedesk.PriorityHigh}, nil},
+		{"surrounding spaces are ignored", casedesk.CaseFilter{Query: "  declined  "}, []string{declined.ID}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, next, err := db.ListCases(ctx, tc.f)
@@ -495,7 +495,7 @@ func TestListCases(t *testing.T) {
 	}
 
 	t.Run("listed cases are the projected cases", func(t *testing.T) {
-		got, _, err := db.ListCases(ctx, postgres.CaseFilter{Query: declined.ID})
+		got, _, err := db.ListCases(ctx, casedesk.CaseFilter{Query: declined.ID})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -506,7 +506,7 @@ func TestListCases(t *testing.T) {
 
 	t.Run("search syntax in free text is never an error", func(t *testing.T) {
 		for _, q := range []string{`"double charge`, `refund -march`, `a OR b`, `it's`, `(&|!)`, `:*`, `\`, `'; DROP TABLE cases; --`} {
-			if _, _, err := db.ListCases(ctx, postgres.CaseFilter{Query: q}); err != nil {
+			if _, _, err := db.ListCases(ctx, casedesk.CaseFilter{Query: q}); err != nil {
 				t.Errorf("q %q: %v", q, err)
 			}
 		}
@@ -522,7 +522,7 @@ func caseIDs(cs []casedesk.Case) []string {
 }
 
 // walk lists every page of f and returns the IDs in order and the page count.
-func walk(t *testing.T, db *postgres.DB, f postgres.CaseFilter, between func(page int)) ([]string, int) {
+func walk(t *testing.T, db *postgres.DB, f casedesk.CaseFilter, between func(page int)) ([]string, int) {
 	t.Helper()
 	var ids []string
 	for page := 1; ; page++ {
@@ -535,7 +535,7 @@ func walk(t *testing.T, db *postgres.DB, f postgres.CaseFilter, between func(pag
 		}
 		limit := f.Limit
 		if limit == 0 {
-			limit = postgres.DefaultLimit
+			limit = casedesk.DefaultCaseLimit
 		}
 		if len(got) > limit || (next != "" && len(got) != limit) {
 			t.Fatalf("page %d has %d cases (limit %d) and next %q", page, len(got), limit, next)
@@ -570,7 +570,7 @@ func TestListCasesPages(t *testing.T) {
 
 	for _, limit := range []int{1, 2, 3, 4, 10, 26, 27, 100} {
 		t.Run(fmt.Sprintf("walking pages of %d visits every case once, newest first", limit), func(t *testing.T) {
-			got, pages := walk(t, db, postgres.CaseFilter{CustomerID: cust.ID, Limit: limit}, nil)
+			got, pages := walk(t, db, casedesk.CaseFilter{CustomerID: cust.ID, Limit: limit}, nil)
 			if !slices.Equal(got, want) {
 				t.Fatalf("walk = %v,\nwant %v", got, want)
 			}
@@ -581,12 +581,12 @@ func TestListCasesPages(t *testing.T) {
 	}
 
 	t.Run("no limit means pages of the default size", func(t *testing.T) {
-		got, next, err := db.ListCases(ctx, postgres.CaseFilter{CustomerID: cust.ID})
+		got, next, err := db.ListCases(ctx, casedesk.CaseFilter{CustomerID: cust.ID})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(got) != postgres.DefaultLimit || next == "" {
-			t.Fatalf("first page has %d cases and next %q, want %d and a cursor", len(got), next, postgres.DefaultLimit)
+		if len(got) != casedesk.DefaultCaseLimit || next == "" {
+			t.Fatalf("first page has %d cases and next %q, want %d and a cursor", len(got), next, casedesk.DefaultCaseLimit)
 		}
 	})
 
@@ -603,7 +603,7 @@ func TestListCasesPages(t *testing.T) {
 			project(t, db, history(t, id, casedesk.OpenRequest{Type: casedesk.TypeInquiry, CustomerID: other.ID, Subject: "Filtered",
 				Channel: casedesk.ChannelChat, Priority: priority}, opened))
 		}
-		got, _ := walk(t, db, postgres.CaseFilter{CustomerID: other.ID, Priority: casedesk.PriorityHigh, Limit: 1}, nil)
+		got, _ := walk(t, db, casedesk.CaseFilter{CustomerID: other.ID, Priority: casedesk.PriorityHigh, Limit: 1}, nil)
 		if !slices.Equal(got, mine) {
 			t.Fatalf("walk = %v, want %v", got, mine)
 		}
@@ -618,7 +618,7 @@ func TestListCasesPages(t *testing.T) {
 				Channel: casedesk.ChannelChat}, opened.Add(time.Duration(i)*time.Second)))
 			before = append([]string{id}, before...)
 		}
-		got, _ := walk(t, db, postgres.CaseFilter{CustomerID: late.ID, Limit: 2}, func(page int) {
+		got, _ := walk(t, db, casedesk.CaseFilter{CustomerID: late.ID, Limit: 2}, func(page int) {
 			id := fmt.Sprintf("C-LTNEW%d", page)
 			project(t, db, history(t, id, casedesk.OpenRequest{Type: casedesk.TypeInquiry, CustomerID: late.ID, Subject: "Late",
 				Channel: casedesk.ChannelChat}, opened.Add(time.Hour)))
@@ -637,7 +637,7 @@ func TestListCasesPages(t *testing.T) {
 			{"not a time", enc("yesterday|C-PG0001")},
 			{"an empty payload", enc("|")},
 		} {
-			_, _, err := db.ListCases(ctx, postgres.CaseFilter{Cursor: tc.cursor})
+			_, _, err := db.ListCases(ctx, casedesk.CaseFilter{Cursor: tc.cursor})
 			var e *casedesk.Error
 			if !errors.As(err, &e) || e.Code != casedesk.EINVALID || len(e.Fields) != 1 || e.Fields[0].Field != "cursor" {
 				t.Errorf("%s: error = %v, want %s naming field cursor", tc.name, err, casedesk.EINVALID)

@@ -11,7 +11,7 @@ import (
 )
 
 // Recipients returns who audience is for case c: the customer, the assignee
-// or every supervisor.
+// or every user of casedesk.SupervisorRoles.
 func (db *DB) Recipients(ctx context.Context, c casedesk.Case, audience string) ([]casedesk.Recipient, error) {
 	var rows pgx.Rows
 	var err error
@@ -21,7 +21,8 @@ func (db *DB) Recipients(ctx context.Context, c casedesk.Case, audience string) 
 	case casedesk.AudienceAssignee:
 		rows, err = db.Pool.Query(ctx, `SELECT email, name FROM users WHERE id = $1`, c.AssigneeID)
 	case casedesk.AudienceSupervisors:
-		rows, err = db.Pool.Query(ctx, `SELECT email, name FROM users WHERE role = 'supervisor' ORDER BY id`)
+		rows, err = db.Pool.Query(ctx, `SELECT email, name FROM users WHERE role = ANY($1) ORDER BY id`,
+			roleNames(casedesk.SupervisorRoles))
 	default:
 		return nil, errors.New("unknown audience " + audience)
 	}
@@ -38,6 +39,15 @@ func (db *DB) Recipients(ctx context.Context, c casedesk.Case, audience string) 
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// roleNames is roles as SQL text values.
+func roleNames(roles []casedesk.Role) []string {
+	out := make([]string, len(roles))
+	for i, r := range roles {
+		out[i] = string(r)
+	}
+	return out
 }
 
 // EnqueueMessages adds messages to the outbox; one whose dedupe key is there
@@ -122,19 +132,9 @@ func (db *DB) MarkFailed(ctx context.Context, id, reason string, final bool) err
 	return err
 }
 
-// DeliveryEvent is what SendGrid reported about a message.
-type DeliveryEvent struct {
-	SendGridID string
-	Event      string
-	Email      string
-	EventID    string
-	Reason     string
-	At         time.Time
-}
-
 // RecordDeliveryEvent stores e on its message (once) and returns whether a
 // message matched. A bounce or drop of a customer address marks the customer.
-func (db *DB) RecordDeliveryEvent(ctx context.Context, e DeliveryEvent) (bool, error) {
+func (db *DB) RecordDeliveryEvent(ctx context.Context, e casedesk.DeliveryEvent) (bool, error) {
 	matched := false
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
 		var id, caseID, audience string

@@ -25,12 +25,12 @@ const entryColumns = `id, kind, hold_id, case_id, COALESCE(payment_id, ''), COAL
 	currency, posted_at`
 
 // HoldMoney sets the money of h aside on its payment (a refund) or invoice
-// (a credit). It is refused as invalid when the payment or invoice does not
-// exist, is in another currency, or cannot cover h on top of what is already
-// held and posted on it. Holding the same hold again is a no-op (a retried
-// activity), holding a different hold under an existing ID a conflict.
+// (a credit), when the case rules allow it against the balance read under
+// the row lock (casedesk.Balance.CheckHold). Holding the same hold again is a
+// no-op (a retried activity), holding a different hold under an existing ID a
+// conflict.
 func (db *DB) HoldMoney(ctx context.Context, h casedesk.Hold) error {
-	if err := checkHold(h); err != nil {
+	if err := h.Validate(); err != nil {
 		return err
 	}
 	return db.inTx(ctx, func(tx pgx.Tx) error {
@@ -38,7 +38,7 @@ func (db *DB) HoldMoney(ctx context.Context, h casedesk.Hold) error {
 		if found, err := sameHold(ctx, tx, h); found || err != nil {
 			return err
 		}
-		t, err := lockTarget(ctx, tx, h.Kind, h.PaymentID, h.InvoiceID)
+		b, err := lockBalance(ctx, tx, h.Kind, h.PaymentID, h.InvoiceID)
 		if err != nil {
 			return err
 		}
@@ -46,23 +46,8 @@ func (db *DB) HoldMoney(ctx context.Context, h casedesk.Hold) error {
 		if found, err := sameHold(ctx, tx, h); found || err != nil {
 			return err
 		}
-		if h.CustomerID != "" && h.CustomerID != t.customer {
-			field := "payment_id"
-			if h.Kind == casedesk.KindCredit {
-				field = "invoice_id"
-			}
-			return casedesk.Invalid(field, "%s does not belong to the case's customer %s", t.id, h.CustomerID)
-		}
-		if h.Currency != t.currency {
-			return casedesk.Invalid("currency", "must be %s, the currency of %s", t.currency, t.id)
-		}
-		used, err := t.used(ctx, tx)
-		if err != nil {
+		if err := b.CheckHold(h); err != nil {
 			return err
-		}
-		if left := t.amount.Sub(used); h.Amount.GreaterThan(left) {
-			return casedesk.Invalid("amount", "exceeds what %s %s: %s %s", t.id, t.stillVerb(),
-				casedesk.FormatAmount(decimal.Max(left, decimal.Zero), t.currency), t.currency)
 		}
 		now := db.now()
 		tag, err := tx.Exec(ctx, `
@@ -97,7 +82,7 @@ func (db *DB) PostHold(ctx context.Context, holdID, entryID string, now time.Tim
 		if err != nil {
 			return err
 		}
-		t, err := lockTarget(ctx, tx, h.Kind, h.PaymentID, h.InvoiceID)
+		b, err := lockBalance(ctx, tx, h.Kind, h.PaymentID, h.InvoiceID)
 		if err != nil {
 			return err
 		}
@@ -113,16 +98,8 @@ func (db *DB) PostHold(ctx context.Context, holdID, entryID string, now time.Tim
 		case casedesk.HoldReleased:
 			return casedesk.Errorf(casedesk.ECONFLICT, "hold %s was released", holdID)
 		}
-		// Holds keep held plus posted within the amount; this guards the
-		// ledger itself should holds ever have been written around the store.
-		posted, err := t.posted(ctx, tx)
-		if err != nil {
+		if err := b.CheckPost(h); err != nil {
 			return err
-		}
-		if posted.Add(h.Amount).GreaterThan(t.amount) {
-			return casedesk.Errorf(casedesk.ECONFLICT, "%s has no more to %s: %s of %s %s is already %s", t.id, h.Kind,
-				casedesk.FormatAmount(posted, t.currency), casedesk.FormatAmount(t.amount, t.currency), t.currency,
-				t.pastVerb())
 		}
 		e, err = scanEntry(tx.QueryRow(ctx, `
 			INSERT INTO ledger_entries (id, kind, hold_id, case_id, payment_id, invoice_id, amount, currency, posted_at)
@@ -171,35 +148,26 @@ func (db *DB) Hold(ctx context.Context, id string) (casedesk.Hold, string, error
 // PaymentBalance returns payment id with what it has refunded, what is held
 // for refunds in flight and what it can still refund.
 func (db *DB) PaymentBalance(ctx context.Context, id string) (casedesk.PaymentBalance, error) {
-	var b casedesk.PaymentBalance
-	err := db.Pool.QueryRow(ctx, `
-		SELECT p.id, p.customer_id, p.amount, p.currency, p.method, p.reference, p.paid_at,
-			(SELECT COALESCE(sum(amount), 0) FROM ledger_entries WHERE payment_id = p.id),
-			(SELECT COALESCE(sum(amount), 0) FROM holds WHERE payment_id = p.id AND status = 'held')
-		FROM payments p WHERE p.id = $1`, id).
-		Scan(&b.ID, &b.CustomerID, &b.Amount, &b.Currency, &b.Method, &b.Reference, &b.PaidAt, &b.Refunded, &b.Held)
-	if err != nil {
-		return casedesk.PaymentBalance{}, translate(err, "payment "+id)
-	}
-	b.Refundable = b.Amount.Sub(b.Refunded).Sub(b.Held)
-	return b, nil
+	p, err := db.Payment(ctx, id)
+	b, err := db.withSums(ctx, p.Balance(), err)
+	return casedesk.PaymentBalance{Payment: p, Refunded: b.Posted, Held: b.Held, Refundable: b.Available()}, err
 }
 
 // InvoiceBalance returns invoice id with what it has been credited, what is
 // held for credits in flight and what it still owes.
 func (db *DB) InvoiceBalance(ctx context.Context, id string) (casedesk.InvoiceBalance, error) {
-	var b casedesk.InvoiceBalance
-	err := db.Pool.QueryRow(ctx, `
-		SELECT i.id, i.customer_id, i.number, i.amount, i.currency, i.issued_at, i.due_at,
-			(SELECT COALESCE(sum(amount), 0) FROM ledger_entries WHERE invoice_id = i.id),
-			(SELECT COALESCE(sum(amount), 0) FROM holds WHERE invoice_id = i.id AND status = 'held')
-		FROM invoices i WHERE i.id = $1`, id).
-		Scan(&b.ID, &b.CustomerID, &b.Number, &b.Amount, &b.Currency, &b.IssuedAt, &b.DueAt, &b.Credited, &b.Held)
-	if err != nil {
-		return casedesk.InvoiceBalance{}, translate(err, "invoice "+id)
+	inv, err := db.Invoice(ctx, id)
+	b, err := db.withSums(ctx, inv.Balance(), err)
+	return casedesk.InvoiceBalance{Invoice: inv, Credited: b.Posted, Held: b.Held, Balance: b.Available()}, err
+}
+
+// withSums adds to b what is posted and held against it, unless reading
+// what b is about already failed with err.
+func (db *DB) withSums(ctx context.Context, b casedesk.Balance, err error) (casedesk.Balance, error) {
+	if err == nil {
+		b.Posted, b.Held, err = sums(ctx, db.Pool, b)
 	}
-	b.Balance = b.Amount.Sub(b.Credited).Sub(b.Held)
-	return b, nil
+	return b, err
 }
 
 // LedgerEntries returns the entries posted on a payment or an invoice,
@@ -223,49 +191,6 @@ func (db *DB) LedgerEntries(ctx context.Context, paymentOrInvoiceID string) ([]c
 		out = append(out, e)
 	}
 	return out, rows.Err()
-}
-
-// checkHold refuses a hold the tables' constraints would refuse, naming the
-// field, so that a bad hold is a validation error and not an internal one.
-func checkHold(h casedesk.Hold) error {
-	var v casedesk.Validation
-	if h.ID == "" {
-		v.Add("id", "is required")
-	}
-	if h.CaseID == "" {
-		v.Add("case_id", "is required")
-	}
-	switch h.Kind {
-	case casedesk.KindRefund:
-		if h.PaymentID == "" {
-			v.Add("payment_id", "is required for a refund")
-		}
-		if h.InvoiceID != "" {
-			v.Add("invoice_id", "must be empty for a refund, which is of a payment")
-		}
-	case casedesk.KindCredit:
-		if h.InvoiceID == "" {
-			v.Add("invoice_id", "is required for a credit")
-		}
-		if h.PaymentID != "" {
-			v.Add("payment_id", "must be empty for a credit, which is on an invoice")
-		}
-	default:
-		v.Add("kind", "must be %s or %s", casedesk.KindRefund, casedesk.KindCredit)
-	}
-	exp, known := casedesk.CurrencyExponent(h.Currency)
-	if !known {
-		v.Add("currency", "must be an ISO 4217 code we support, such as USD, EUR or JPY")
-	}
-	switch {
-	case !h.Amount.IsPositive():
-		v.Add("amount", "must be greater than zero")
-	case known && !h.Amount.Equal(h.Amount.Truncate(exp)):
-		v.Add("amount", "has more decimal places than %s allows (%d)", h.Currency, exp)
-	case h.Amount.GreaterThanOrEqual(decimal.New(1, 15)):
-		v.Add("amount", "is too large")
-	}
-	return v.Err()
 }
 
 // sameHold reports whether hold h.ID exists; it is an error for it to exist
@@ -308,67 +233,41 @@ func scanEntry(row pgx.Row) (casedesk.LedgerEntry, error) {
 	return e, err
 }
 
-// target is the payment or invoice that money is held against, locked.
-type target struct {
-	kind     string
-	id       string
-	amount   decimal.Decimal
-	currency string
-	customer string
-}
-
-// lockTarget locks the payment of a refund or the invoice of a credit.
-func lockTarget(ctx context.Context, tx pgx.Tx, kind, paymentID, invoiceID string) (target, error) {
-	t := target{kind: kind, id: paymentID}
-	table, field, what := "payments", "payment_id", "payment"
+// lockBalance locks the payment of a refund or the invoice of a credit and
+// reads its balance.
+func lockBalance(ctx context.Context, tx pgx.Tx, kind, paymentID, invoiceID string) (casedesk.Balance, error) {
+	b := casedesk.Balance{Kind: kind, ID: paymentID}
+	table, what := "payments", "payment"
 	if kind == casedesk.KindCredit {
-		t.id, table, field, what = invoiceID, "invoices", "invoice_id", "invoice"
+		b.ID, table, what = invoiceID, "invoices", "invoice"
 	}
-	err := tx.QueryRow(ctx, `SELECT amount, currency, customer_id FROM `+table+` WHERE id = $1 FOR UPDATE`, t.id).
-		Scan(&t.amount, &t.currency, &t.customer)
+	err := tx.QueryRow(ctx, `SELECT amount, currency, customer_id FROM `+table+` WHERE id = $1 FOR UPDATE`, b.ID).
+		Scan(&b.Amount, &b.Currency, &b.CustomerID)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return target{}, casedesk.Invalid(field, "no such %s %s", what, t.id)
+		return b, casedesk.Invalid(balanceField(kind), "no such %s %s", what, b.ID)
+	} else if err != nil {
+		return b, err
 	}
-	return t, err
+	b.Posted, b.Held, err = sums(ctx, tx, b)
+	return b, err
 }
 
-// used is what is held and posted against t.
-func (t target) used(ctx context.Context, tx pgx.Tx) (decimal.Decimal, error) {
-	var sum decimal.Decimal
-	err := tx.QueryRow(ctx, `
-		SELECT COALESCE(sum(amount), 0) FROM holds
-		WHERE `+t.column()+` = $1 AND status IN ('held', 'posted')`, t.id).Scan(&sum)
-	return sum, err
+// sums reads what the ledger posted against b and what holds keep for it.
+func sums(ctx context.Context, q querier, b casedesk.Balance) (posted, held decimal.Decimal, err error) {
+	col := balanceField(b.Kind)
+	err = q.QueryRow(ctx, `
+		SELECT (SELECT COALESCE(sum(amount), 0) FROM ledger_entries WHERE `+col+` = $1),
+			(SELECT COALESCE(sum(amount), 0) FROM holds WHERE `+col+` = $1 AND status = 'held')`, b.ID).
+		Scan(&posted, &held)
+	return posted, held, err
 }
 
-// posted is what the ledger has posted against t.
-func (t target) posted(ctx context.Context, tx pgx.Tx) (decimal.Decimal, error) {
-	var sum decimal.Decimal
-	err := tx.QueryRow(ctx, `SELECT COALESCE(sum(amount), 0) FROM ledger_entries WHERE `+t.column()+` = $1`, t.id).
-		Scan(&sum)
-	return sum, err
-}
-
-func (t target) column() string {
-	if t.kind == casedesk.KindCredit {
+// balanceField is the column (and request field) naming the target of kind.
+func balanceField(kind string) string {
+	if kind == casedesk.KindCredit {
 		return "invoice_id"
 	}
 	return "payment_id"
-}
-
-// stillVerb completes "exceeds what PAY-… ".
-func (t target) stillVerb() string {
-	if t.kind == casedesk.KindCredit {
-		return "still owes"
-	}
-	return "can still refund"
-}
-
-func (t target) pastVerb() string {
-	if t.kind == casedesk.KindCredit {
-		return "credited"
-	}
-	return "refunded"
 }
 
 // nullable maps "" to NULL.

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/casedesk/casedesk"
 	"github.com/casedesk/casedesk/config"
+	"github.com/casedesk/casedesk/temporalerr"
 	"github.com/casedesk/casedesk/workflows"
 )
 
@@ -51,19 +51,17 @@ type Cases struct {
 
 // Open starts the workflow of case id and returns once the case is projected
 // and readable. Opening the same id again (a retried request) attaches to the
-// workflow already started and returns the same case.
+// workflow already started and returns the same case. req has been checked
+// by the caller (casedesk.OpenRequest.Check); the workflow decides it again.
 func (s *Cases) Open(ctx context.Context, id string, req casedesk.OpenRequest, by casedesk.Actor) (casedesk.Case, error) {
-	initial, _, err := casedesk.Open(id, req, by, time.Now())
-	if err != nil {
-		return casedesk.Case{}, err
-	}
+	req = casedesk.MaskCommand(req)
 	start := s.Client.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
 		ID:                       workflows.WorkflowID(id),
 		TaskQueue:                cmp.Or(s.TaskQueue, workflows.TaskQueue),
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		TypedSearchAttributes:    workflows.SearchAttributes(initial),
-		StaticSummary:            fmt.Sprintf("%s %s: %s", id, req.Type, initial.Subject),
+		TypedSearchAttributes:    workflows.SearchAttributes(req.Draft(id)),
+		StaticSummary:            fmt.Sprintf("%s %s: %s", id, req.Type, req.Subject),
 	}, workflows.CaseWorkflow, workflows.CaseInput{ID: id, Request: req, Actor: by, Rules: s.Rules})
 	handle, err := s.Client.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
 		StartWorkflowOperation: start,
@@ -73,46 +71,67 @@ func (s *Cases) Open(ctx context.Context, id string, req casedesk.OpenRequest, b
 			WaitForStage: client.WorkflowUpdateStageCompleted,
 		},
 	})
-	if err != nil {
-		return casedesk.Case{}, s.translate(err)
-	}
-	var c casedesk.Case
-	if err := handle.Get(ctx, &c); err != nil {
-		return casedesk.Case{}, s.translate(err)
-	}
-	return c, nil
+	return s.result(ctx, id, handle, err)
 }
 
 // Act sends cmd by actor to case id and returns the case after it, once the
-// change is projected.
+// change is projected. Every text of cmd is masked here, on its way into the
+// workflow, so no card number reaches its history. An unknown case is
+// ENOTFOUND, a closed one ECONFLICT.
 func (s *Cases) Act(ctx context.Context, id string, cmd casedesk.Command, by casedesk.Actor) (casedesk.Case, error) {
+	cmd = casedesk.MaskCommand(cmd)
 	handle, err := s.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		WorkflowID:   workflows.WorkflowID(id),
 		UpdateName:   cmd.Name(),
 		Args:         []any{by, cmd},
 		WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
-	if err != nil {
-		return casedesk.Case{}, s.translate(err)
-	}
+	return s.result(ctx, id, handle, err)
+}
+
+// result waits for the case an update returns.
+func (s *Cases) result(ctx context.Context, id string, handle client.WorkflowUpdateHandle, err error) (casedesk.Case, error) {
 	var c casedesk.Case
-	if err := handle.Get(ctx, &c); err != nil {
-		return casedesk.Case{}, s.translate(err)
+	if err == nil {
+		err = handle.Get(ctx, &c)
+	}
+	if err != nil {
+		return casedesk.Case{}, s.translate(ctx, id, err)
 	}
 	return c, nil
 }
 
-// ErrWorkflowGone is returned when the case's workflow does not exist or has
-// completed; the caller decides between "unknown case" and "case closed".
-var ErrWorkflowGone = errors.New("case workflow not found or completed")
-
-func (s *Cases) translate(err error) error {
+// translate turns what Temporal answered into the application's errors.
+func (s *Cases) translate(ctx context.Context, id string, err error) error {
 	var notFound *serviceerror.NotFound
 	switch {
 	case errors.As(err, &notFound):
-		return ErrWorkflowGone
+		return s.gone(ctx, id)
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		return casedesk.Errorf(casedesk.EUNAVAILABLE, "the case service did not answer in time; the action may still be applied, so read the case before retrying")
+	case isUnavailable(err):
+		return casedesk.Errorf(casedesk.EUNAVAILABLE, "the case service is unavailable; try again shortly")
 	}
-	return workflows.AsCaseError(err)
+	return temporalerr.Unwrap(err)
+}
+
+// gone tells apart the two reasons a case's workflow takes no update: it
+// never existed (an unknown case) or it completed (the case is closed).
+func (s *Cases) gone(ctx context.Context, id string) error {
+	_, err := s.Client.DescribeWorkflowExecution(ctx, workflows.WorkflowID(id), "")
+	var notFound *serviceerror.NotFound
+	switch {
+	case err == nil:
+		return casedesk.Errorf(casedesk.ECONFLICT, "case %s is closed and takes no more changes", id)
+	case errors.As(err, &notFound):
+		return casedesk.Errorf(casedesk.ENOTFOUND, "case %s not found", id)
+	}
+	return casedesk.Errorf(casedesk.EUNAVAILABLE, "the case service is unavailable; try again shortly")
+}
+
+// isUnavailable reports whether err means the Temporal service could not be reached.
+func isUnavailable(err error) bool {
+	var unavailable *serviceerror.Unavailable
+	var deadline *serviceerror.DeadlineExceeded
+	return errors.As(err, &unavailable) || errors.As(err, &deadline)
 }

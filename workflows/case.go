@@ -11,6 +11,7 @@ import (
 
 	"github.com/casedesk/casedesk"
 	"github.com/casedesk/casedesk/activities"
+	"github.com/casedesk/casedesk/temporalerr"
 )
 
 // acts refers to the activities by method; the worker registers the real struct.
@@ -65,7 +66,7 @@ func CaseWorkflow(ctx workflow.Context, in CaseInput) (casedesk.Case, error) {
 	} else {
 		c, events, err := w.rules.Open(in.ID, in.Request, in.Actor, workflow.Now(ctx))
 		if err != nil {
-			return casedesk.Case{}, temporal.NewNonRetryableApplicationError("invalid case", "invalid", err)
+			return casedesk.Case{}, temporalerr.Wrap(err)
 		}
 		w.c, w.pending = c, events
 		w.queueNotices(events)
@@ -191,7 +192,7 @@ func registerCommand[T casedesk.Command](ctx workflow.Context, w *caseRun) error
 		},
 		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, by casedesk.Actor, cmd T) error {
 			_, _, err := w.rules.Decide(w.c, cmd, by, workflow.Now(ctx))
-			return toApplicationError(err)
+			return temporalerr.Wrap(err)
 		}},
 	)
 }
@@ -217,7 +218,7 @@ func (w *caseRun) commit(ctx workflow.Context, cmd casedesk.Command, by casedesk
 	}
 	if err != nil {
 		// The validator passed but another update changed the case meanwhile.
-		return casedesk.Case{}, toApplicationError(err)
+		return casedesk.Case{}, temporalerr.Wrap(err)
 	}
 	w.c = next
 	w.pending = append(w.pending, events...)
@@ -331,7 +332,7 @@ func registerProposal[T casedesk.Proposal](ctx workflow.Context, w *caseRun) err
 		},
 		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, by casedesk.Actor, cmd T) error {
 			_, _, err := w.rules.Decide(w.c, cmd.WithHold("validating"), by, workflow.Now(ctx))
-			return toApplicationError(err)
+			return temporalerr.Wrap(err)
 		}},
 	)
 }
@@ -341,14 +342,14 @@ func (w *caseRun) propose(ctx workflow.Context, p casedesk.Proposal, by casedesk
 	w.holdSeq++
 	cmd := p.WithHold(fmt.Sprintf("%s-M%d", w.c.ID, w.holdSeq))
 	if _, _, err := w.rules.Decide(w.c, cmd, by, workflow.Now(ctx)); err != nil {
-		return casedesk.Case{}, toApplicationError(err)
+		return casedesk.Case{}, temporalerr.Wrap(err)
 	}
 	mv, _ := cmd.(casedesk.Proposal).Movement()
 	mv.RequestedBy = by.ID
 	hold := mv.Hold(w.c.ID)
 	hold.CustomerID = w.c.CustomerID
 	if err := workflow.ExecuteActivity(moneyCtx(ctx), acts.HoldMoney, hold).Get(ctx, nil); err != nil {
-		return casedesk.Case{}, toApplicationError(AsCaseError(err))
+		return casedesk.Case{}, temporalerr.Wrap(err)
 	}
 	c, err := w.apply(ctx, cmd, by)
 	if err != nil {
@@ -367,7 +368,7 @@ func (w *caseRun) proposeOpeningRefund(ctx workflow.Context, in CaseInput) {
 	_, err := w.propose(ctx, casedesk.ProposeRefund{PaymentID: in.Request.PaymentID, Amount: in.Request.Amount,
 		Currency: in.Request.Currency, Reason: in.Request.Reason}, in.Actor)
 	if err != nil {
-		if _, rerr := w.commit(ctx, casedesk.RecordRefusal{Kind: casedesk.KindRefund, Reason: casedesk.ErrorMessage(AsCaseError(err))},
+		if _, rerr := w.commit(ctx, casedesk.RecordRefusal{Kind: casedesk.KindRefund, Reason: casedesk.ErrorMessage(temporalerr.Unwrap(err))},
 			casedesk.SystemActor); rerr != nil {
 			workflow.GetLogger(ctx).Error("recording a refused refund failed", "case_id", w.c.ID, "error", rerr)
 		}
@@ -411,8 +412,8 @@ func (w *caseRun) settleMoney(ctx workflow.Context) error {
 			switch {
 			case err == nil:
 				cmd = casedesk.PostedMovement{MovementID: m.ID, EntryID: entryID}
-			case casedesk.ErrorCode(AsCaseError(err)) != casedesk.EINTERNAL:
-				cmd = casedesk.FailedMovement{MovementID: m.ID, Reason: casedesk.ErrorMessage(AsCaseError(err))}
+			case casedesk.ErrorCode(temporalerr.Unwrap(err)) != casedesk.EINTERNAL:
+				cmd = casedesk.FailedMovement{MovementID: m.ID, Reason: casedesk.ErrorMessage(temporalerr.Unwrap(err))}
 			default:
 				delete(w.settling, m.ID)
 				return err
@@ -426,7 +427,7 @@ func (w *caseRun) settleMoney(ctx workflow.Context) error {
 		}
 		_, err := w.commit(ctx, cmd, casedesk.SystemActor)
 		delete(w.settling, m.ID)
-		if err != nil && casedesk.ErrorCode(AsCaseError(err)) != casedesk.ECONFLICT {
+		if err != nil && casedesk.ErrorCode(temporalerr.Unwrap(err)) != casedesk.ECONFLICT {
 			return err
 		}
 	}

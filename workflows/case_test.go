@@ -20,6 +20,7 @@ import (
 	"github.com/casedesk/casedesk"
 	"github.com/casedesk/casedesk/activities"
 	"github.com/casedesk/casedesk/links"
+	"github.com/casedesk/casedesk/temporalerr"
 	"github.com/casedesk/casedesk/worker"
 	"github.com/casedesk/casedesk/workflows"
 )
@@ -365,14 +366,14 @@ func TestInvalidActionsAreRejectedBeforeHistory(t *testing.T) {
 			if tc.step.accepted || tc.step.rejected == nil {
 				t.Fatalf("accepted=%v rejected=%v", tc.step.accepted, tc.step.rejected)
 			}
-			err := workflows.AsCaseError(tc.step.rejected)
+			err := temporalerr.Unwrap(tc.step.rejected)
 			if got := casedesk.ErrorCode(err); got != tc.code {
 				t.Fatalf("code %q (%v), want %q", got, tc.step.rejected, tc.code)
 			}
 		})
 	}
 	var e *casedesk.Error
-	if !errors.As(workflows.AsCaseError(badOutcome.rejected), &e) || len(e.Fields) != 1 || e.Fields[0].Field != "outcome" {
+	if !errors.As(temporalerr.Unwrap(badOutcome.rejected), &e) || len(e.Fields) != 1 || e.Fields[0].Field != "outcome" {
 		t.Errorf("the bad outcome error names %+v, want the field outcome", e)
 	}
 	if got := eventTypes(h.rec.timeline()); !slices.Equal(got, []string{"case_opened", "assigned", "resolved", "closed"}) {
@@ -447,21 +448,6 @@ func TestProjectionRetriesUntilTheDatabaseTakesIt(t *testing.T) {
 	}
 	if got := eventTypes(h.rec.timeline()); !slices.Equal(got, []string{"case_opened", "assigned", "resolved", "closed"}) {
 		t.Errorf("timeline %v", got)
-	}
-}
-
-func TestCaseErrorsCrossTemporalWithTheirFields(t *testing.T) {
-	in := casedesk.Invalid("body", "is required")
-	app := temporal.NewApplicationErrorWithOptions("the request has invalid fields", casedesk.EINVALID,
-		temporal.ApplicationErrorOptions{NonRetryable: true, Details: []any{in.(*casedesk.Error).Fields}})
-	out := workflows.AsCaseError(app)
-	var e *casedesk.Error
-	if !errors.As(out, &e) || e.Code != casedesk.EINVALID || len(e.Fields) != 1 || e.Fields[0].Field != "body" {
-		t.Fatalf("got %#v", out)
-	}
-	other := errors.New("boom")
-	if workflows.AsCaseError(other) != other {
-		t.Error("a non-application error must pass through unchanged")
 	}
 }
 

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/casedesk/casedesk"
-	"github.com/casedesk/casedesk/workflows"
+	"github.com/casedesk/casedesk/temporalerr"
 )
 
 // eventsOf returns the events of the given type.
@@ -211,4 +211,4 @@ func supportAdd(t *testing.T, from time.Time, d time.Duration) time.Time {
 	return cal.Add(from, d)
 }
 
-func asCaseError(err error) error { return workflows.AsCaseError(err) }
+func asCaseError(err error) error { return temporalerr.Unwrap(err) }

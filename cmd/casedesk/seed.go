@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/casedesk/casedesk"
-	"github.com/casedesk/casedesk/config"
 	"github.com/casedesk/casedesk/postgres"
 )
 
@@ -50,18 +49,11 @@ var demoCustomers = []demoCustomer{
 }
 
 func runSeed(ctx context.Context, _ []string, stdout io.Writer) error {
-	cfg, err := config.Load()
-	if err != nil {
-		return err
-	}
-	db, err := postgres.Open(ctx, cfg.DatabaseURL)
+	cfg, db, _, err := openMigrated(ctx)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if _, err := db.Migrate(ctx); err != nil {
-		return err
-	}
 	tokens, err := readTokens(cfg.DemoTokensFile)
 	if err != nil {
 		return err

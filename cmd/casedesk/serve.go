@@ -83,22 +83,20 @@ func (d *deps) rules() casedesk.Rules {
 	}
 }
 
-func runAPI(ctx context.Context, _ []string, _ io.Writer) error {
-	d, err := connect(ctx)
-	if err != nil {
-		return err
-	}
-	defer d.close()
-	return serveAPI(ctx, d)
-}
+func runAPI(ctx context.Context, _ []string, _ io.Writer) error { return withDeps(ctx, serveAPI) }
 
 func runWorker(ctx context.Context, _ []string, _ io.Writer) error {
+	return withDeps(ctx, runCaseWorker)
+}
+
+// withDeps connects to everything, runs fn and disconnects.
+func withDeps(ctx context.Context, fn func(context.Context, *deps) error) error {
 	d, err := connect(ctx)
 	if err != nil {
 		return err
 	}
 	defer d.close()
-	return runCaseWorker(ctx, d)
+	return fn(ctx, d)
 }
 
 func runDev(ctx context.Context, _ []string, _ io.Writer) error {
@@ -156,7 +154,12 @@ func serveAPI(ctx context.Context, d *deps) error {
 		ReplyDomain:   d.cfg.ReplyDomain,
 		InboundSecret: d.cfg.InboundSecret,
 		EventVerifier: verifier,
-		Store:         d.db,
+		DB:            d.db,
+		Users:         d.db,
+		Customers:     d.db,
+		CaseReads:     d.db,
+		Approvals:     d.db,
+		Feedback:      d.db,
 		Cases:         &temporalclient.Cases{Client: d.temporal, Rules: d.rules()},
 		Logger:        d.log,
 		TemporalHealth: func(ctx context.Context) error {
@@ -190,19 +193,30 @@ func serveAPI(ctx context.Context, d *deps) error {
 }
 
 func runMigrate(ctx context.Context, _ []string, stdout io.Writer) error {
-	cfg, err := config.Load()
-	if err != nil {
-		return err
-	}
-	db, err := postgres.Open(ctx, cfg.DatabaseURL)
+	_, db, v, err := openMigrated(ctx)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	v, err := db.Migrate(ctx)
-	if err != nil {
-		return err
-	}
 	fmt.Fprintf(stdout, "database schema at version %d\n", v)
 	return nil
+}
+
+// openMigrated loads the configuration, opens the database and migrates it
+// to the schema this binary expects.
+func openMigrated(ctx context.Context) (config.Config, *postgres.DB, int32, error) {
+	cfg, err := config.Load()
+	if err != nil {
+		return cfg, nil, 0, err
+	}
+	db, err := postgres.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return cfg, nil, 0, err
+	}
+	v, err := db.Migrate(ctx)
+	if err != nil {
+		db.Close()
+		return cfg, nil, 0, err
+	}
+	return cfg, db, v, nil
 }

@@ -1,0 +1,117 @@
+package casedesk
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// CaseFilter selects cases for a list; empty fields do not filter.
+type CaseFilter struct {
+	Status     Status
+	Type       Type
+	Priority   Priority
+	AssigneeID string
+	CustomerID string
+	Query      string
+	// NeedsSupervisor, when set, selects cases in (or out of) the
+	// supervisors' escalation queue (Case.NeedsSupervisor).
+	NeedsSupervisor *bool
+	Limit           int
+	Cursor          string
+}
+
+// Paging limits of case lists.
+const (
+	DefaultCaseLimit = 25
+	MaxCaseLimit     = 100
+	MaxQueryLen      = 200
+)
+
+// ParseCaseFilter reads a case filter from query parameters (get returns a
+// parameter's value, "" when absent) and names every bad one. assignee is an
+// alias of assignee_id and breached of needs_supervisor.
+func ParseCaseFilter(get func(string) string) (CaseFilter, error) {
+	var v Validation
+	f := CaseFilter{
+		Status:     Status(get("status")),
+		Type:       Type(get("type")),
+		Priority:   Priority(get("priority")),
+		AssigneeID: firstOf(get("assignee_id"), get("assignee")),
+		CustomerID: get("customer_id"),
+		Query:      get("q"),
+		Cursor:     get("cursor"),
+	}
+	oneOf(&v, "status", f.Status, Statuses)
+	oneOf(&v, "type", f.Type, Types)
+	oneOf(&v, "priority", f.Priority, Priorities)
+	if l := get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > MaxCaseLimit {
+			v.Add("limit", "must be a whole number from 1 to %d", MaxCaseLimit)
+		}
+		f.Limit = n
+	}
+	for _, name := range []string{"needs_supervisor", "breached"} {
+		if b := get(name); b != "" {
+			needs, err := strconv.ParseBool(b)
+			if err != nil {
+				v.Add(name, "must be true or false")
+				continue
+			}
+			f.NeedsSupervisor = &needs
+			break
+		}
+	}
+	if len(f.Query) > MaxQueryLen {
+		v.Add("q", "is longer than %d characters", MaxQueryLen)
+	}
+	return f, v.Err()
+}
+
+// oneOf checks that value, when given, is one of allowed.
+func oneOf[T ~string](v *Validation, field string, value T, allowed []T) {
+	if value != "" && !slices.Contains(allowed, value) {
+		v.Add(field, "must be one of %s", joinStrings(allowed))
+	}
+}
+
+func firstOf(xs ...string) string {
+	for _, x := range xs {
+		if x != "" {
+			return x
+		}
+	}
+	return ""
+}
+
+// CaseRequest is a request to open a case, kept so that a retried request
+// with the same Idempotency-Key finds the case it opened.
+type CaseRequest struct {
+	ActorID        string
+	IdempotencyKey string // empty when the client sent none
+	RequestHash    []byte
+}
+
+// MaxIdempotencyKey bounds the Idempotency-Key header.
+const MaxIdempotencyKey = 200
+
+// CheckIdempotencyKey trims key and checks its length.
+func CheckIdempotencyKey(key string) (string, error) {
+	key = strings.TrimSpace(key)
+	if len(key) > MaxIdempotencyKey {
+		return "", Invalid("Idempotency-Key", "is longer than %d characters", MaxIdempotencyKey)
+	}
+	return key, nil
+}
+
+// DeliveryEvent is what SendGrid reported about a message.
+type DeliveryEvent struct {
+	SendGridID string
+	Event      string
+	Email      string
+	EventID    string
+	Reason     string
+	At         time.Time
+}
