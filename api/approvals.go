@@ -59,11 +59,7 @@ func (s *Server) listApprovals(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	views := make([]approvalView, len(items))
-	for i, a := range items {
-		views[i] = viewApproval(a)
-	}
-	c.JSON(http.StatusOK, gin.H{"items": views})
+	c.JSON(http.StatusOK, gin.H{"items": viewAll(items, viewApproval)})
 }
 
 type approveRequest struct {

@@ -154,10 +154,7 @@ func (s *Server) listCases(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	views := make([]caseView, len(items))
-	for i, cs := range items {
-		views[i] = viewCase(cs)
-	}
+	views := viewAll(items, viewCase)
 	var nextCursor *string
 	if next != "" {
 		nextCursor = &next

@@ -44,11 +44,17 @@ func nullable(s string) *string {
 	return &s
 }
 
-func viewCase(c casedesk.Case) caseView {
-	approvals := make([]approvalView, len(c.Approvals))
-	for i, a := range c.Approvals {
-		approvals[i] = viewApproval(a)
+// viewAll shows every item with view, as a list that is never null.
+func viewAll[T, V any](items []T, view func(T) V) []V {
+	out := make([]V, len(items))
+	for i, x := range items {
+		out[i] = view(x)
 	}
+	return out
+}
+
+func viewCase(c casedesk.Case) caseView {
+	approvals := viewAll(c.Approvals, viewApproval)
 	movements := c.Movements
 	if movements == nil {
 		movements = []casedesk.Movement{}

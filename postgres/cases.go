@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/casedesk/casedesk"
 )
@@ -120,13 +121,7 @@ func (db *DB) ProjectCase(ctx context.Context, c casedesk.Case, events []casedes
 
 // Approval returns approval id as last projected.
 func (db *DB) Approval(ctx context.Context, id string) (casedesk.Approval, error) {
-	var state []byte
-	err := db.Pool.QueryRow(ctx, `SELECT state FROM approvals WHERE id = $1`, id).Scan(&state)
-	if err != nil {
-		return casedesk.Approval{}, translate(err, "approval "+id)
-	}
-	var a casedesk.Approval
-	return a, json.Unmarshal(state, &a)
+	return oneState[casedesk.Approval](ctx, db.Pool, "approval "+id, `SELECT state FROM approvals WHERE id = $1`, id)
 }
 
 // ListApprovals returns the approvals with status ("" for all), newest first.
@@ -134,37 +129,44 @@ func (db *DB) ListApprovals(ctx context.Context, status string, limit int) ([]ca
 	if limit <= 0 || limit > casedesk.MaxCaseLimit {
 		limit = casedesk.MaxCaseLimit
 	}
-	rows, err := db.Pool.Query(ctx, `
+	return states[casedesk.Approval](ctx, db.Pool, `
 		SELECT state FROM approvals WHERE ($1 = '' OR status = $1)
 		ORDER BY requested_at DESC, id DESC LIMIT $2`, status, limit)
+}
+
+// scanState reads a row's JSON state column.
+func scanState[T any](row pgx.CollectableRow) (T, error) {
+	var v T
+	var state []byte
+	if err := row.Scan(&state); err != nil {
+		return v, err
+	}
+	return v, json.Unmarshal(state, &v)
+}
+
+// states reads the JSON state column of every row of a query.
+func states[T any](ctx context.Context, pool *pgxpool.Pool, sql string, args ...any) ([]T, error) {
+	rows, err := pool.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	out := []casedesk.Approval{}
-	for rows.Next() {
-		var state []byte
-		if err := rows.Scan(&state); err != nil {
-			return nil, err
-		}
-		var a casedesk.Approval
-		if err := json.Unmarshal(state, &a); err != nil {
-			return nil, err
-		}
-		out = append(out, a)
+	return pgx.CollectRows(rows, scanState[T])
+}
+
+// oneState reads the JSON state column of the one row of a query; no row
+// is ENOTFOUND naming what.
+func oneState[T any](ctx context.Context, pool *pgxpool.Pool, what, sql string, args ...any) (T, error) {
+	var v T
+	var state []byte
+	if err := pool.QueryRow(ctx, sql, args...).Scan(&state); err != nil {
+		return v, translate(err, what)
 	}
-	return out, rows.Err()
+	return v, json.Unmarshal(state, &v)
 }
 
 // Case returns case id as last projected.
 func (db *DB) Case(ctx context.Context, id string) (casedesk.Case, error) {
-	var state []byte
-	err := db.Pool.QueryRow(ctx, `SELECT state FROM cases WHERE id = $1`, id).Scan(&state)
-	if err != nil {
-		return casedesk.Case{}, translate(err, "case "+id)
-	}
-	var c casedesk.Case
-	return c, json.Unmarshal(state, &c)
+	return oneState[casedesk.Case](ctx, db.Pool, "case "+id, `SELECT state FROM cases WHERE id = $1`, id)
 }
 
 // CaseEvents returns the timeline of case id in order.
@@ -236,24 +238,8 @@ func (db *DB) ListCases(ctx context.Context, f casedesk.CaseFilter) ([]casedesk.
 		sql += " WHERE " + strings.Join(where, " AND ")
 	}
 	sql += " ORDER BY opened_at DESC, id DESC LIMIT " + arg(limit+1)
-	rows, err := db.Pool.Query(ctx, sql, args...)
+	out, err := states[casedesk.Case](ctx, db.Pool, sql, args...)
 	if err != nil {
-		return nil, "", err
-	}
-	defer rows.Close()
-	out := []casedesk.Case{}
-	for rows.Next() {
-		var state []byte
-		if err := rows.Scan(&state); err != nil {
-			return nil, "", err
-		}
-		var c casedesk.Case
-		if err := json.Unmarshal(state, &c); err != nil {
-			return nil, "", err
-		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, "", err
 	}
 	next := ""

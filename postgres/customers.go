@@ -3,6 +3,8 @@ package postgres
 import (
 	"context"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/casedesk/casedesk"
 )
 
@@ -47,22 +49,17 @@ func (db *DB) CreatePayment(ctx context.Context, p casedesk.Payment) (casedesk.P
 
 // Payments returns the payments of customerID, newest first.
 func (db *DB) Payments(ctx context.Context, customerID string) ([]casedesk.Payment, error) {
-	rows, err := db.Pool.Query(ctx, `
-		SELECT id, customer_id, amount, currency, method, reference, paid_at
+	rows, err := db.Pool.Query(ctx, `SELECT `+paymentColumns+`
 		FROM payments WHERE customer_id = $1 ORDER BY paid_at DESC, id`, customerID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []casedesk.Payment{}
-	for rows.Next() {
-		var p casedesk.Payment
-		if err := rows.Scan(&p.ID, &p.CustomerID, &p.Amount, &p.Currency, &p.Method, &p.Reference, &p.PaidAt); err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return collect(rows, err, scanPayment)
+}
+
+const paymentColumns = `id, customer_id, amount, currency, method, reference, paid_at`
+
+func scanPayment(row pgx.CollectableRow) (casedesk.Payment, error) {
+	var p casedesk.Payment
+	err := row.Scan(&p.ID, &p.CustomerID, &p.Amount, &p.Currency, &p.Method, &p.Reference, &p.PaidAt)
+	return p, err
 }
 
 // CreateInvoice stores inv.
@@ -79,22 +76,25 @@ func (db *DB) CreateInvoice(ctx context.Context, inv casedesk.Invoice) (casedesk
 
 // Invoices returns the invoices of customerID, newest first.
 func (db *DB) Invoices(ctx context.Context, customerID string) ([]casedesk.Invoice, error) {
-	rows, err := db.Pool.Query(ctx, `
-		SELECT id, customer_id, number, amount, currency, issued_at, due_at
+	rows, err := db.Pool.Query(ctx, `SELECT `+invoiceColumns+`
 		FROM invoices WHERE customer_id = $1 ORDER BY issued_at DESC, id`, customerID)
+	return collect(rows, err, scanInvoice)
+}
+
+const invoiceColumns = `id, customer_id, number, amount, currency, issued_at, due_at`
+
+func scanInvoice(row pgx.CollectableRow) (casedesk.Invoice, error) {
+	var inv casedesk.Invoice
+	err := row.Scan(&inv.ID, &inv.CustomerID, &inv.Number, &inv.Amount, &inv.Currency, &inv.IssuedAt, &inv.DueAt)
+	return inv, err
+}
+
+// collect collects the rows of a query with scan, or returns the query's error.
+func collect[T any](rows pgx.Rows, err error, scan pgx.RowToFunc[T]) ([]T, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	out := []casedesk.Invoice{}
-	for rows.Next() {
-		var inv casedesk.Invoice
-		if err := rows.Scan(&inv.ID, &inv.CustomerID, &inv.Number, &inv.Amount, &inv.Currency, &inv.IssuedAt, &inv.DueAt); err != nil {
-			return nil, err
-		}
-		out = append(out, inv)
-	}
-	return out, rows.Err()
+	return pgx.CollectRows(rows, scan)
 }
 
 // Payment returns payment id.
