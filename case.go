@@ -229,6 +229,9 @@ const (
 	RoleAgent      Role = "agent"
 	RoleSupervisor Role = "supervisor"
 	RoleAdmin      Role = "admin"
+	// RoleIntegration is the billing system feeding casedesk customers,
+	// payments and invoices; it does not work cases.
+	RoleIntegration Role = "integration"
 	// RoleSystem acts for timers inside the workflow.
 	RoleSystem Role = "system"
 	// RoleCustomer acts when a customer replies by email or signed link.
@@ -239,7 +242,7 @@ const (
 var CustomerActor = Actor{ID: "customer", Role: RoleCustomer}
 
 // Roles lists the roles a user can be given.
-var Roles = []Role{RoleAgent, RoleSupervisor, RoleAdmin}
+var Roles = []Role{RoleAgent, RoleSupervisor, RoleAdmin, RoleIntegration}
 
 // Who may do what, by role, in one place: the API's route groups, the case
 // rules and the store's recipient lists all read these.
@@ -254,6 +257,12 @@ var (
 	SupervisorRoles = []Role{RoleSupervisor}
 	// AdminRoles manage users.
 	AdminRoles = []Role{RoleAdmin}
+	// BillingFeedRoles record payments and invoices: the billing system's
+	// integration users, and admins to correct a record by hand.
+	BillingFeedRoles = []Role{RoleIntegration, RoleAdmin}
+	// CustomerRecordRoles create customers and read customers, payments and
+	// invoices: staff, and the billing system that feeds them.
+	CustomerRecordRoles = []Role{RoleAgent, RoleSupervisor, RoleAdmin, RoleIntegration}
 )
 
 // IsStaff reports whether r may work cases.
@@ -261,6 +270,9 @@ func (r Role) IsStaff() bool { return slices.Contains(StaffRoles, r) }
 
 // CanApprove reports whether users of role r decide approvals.
 func (r Role) CanApprove() bool { return slices.Contains(ApproverRoles, r) }
+
+// CanRecordBilling reports whether users of role r record payments and invoices.
+func (r Role) CanRecordBilling() bool { return slices.Contains(BillingFeedRoles, r) }
 
 // CanAssignCases reports whether users of role r may be assigned cases.
 func (r Role) CanAssignCases() bool { return slices.Contains(AssignableRoles, r) }

@@ -90,16 +90,19 @@ func (s *Server) Handler() http.Handler {
 	staff := v1.Group("", require(casedesk.StaffRoles...))
 	admin := v1.Group("", require(casedesk.AdminRoles...))
 	supervisors := v1.Group("", require(casedesk.ApproverRoles...))
+	// Integration users (the billing system) reach only these two groups.
+	records := v1.Group("", require(casedesk.CustomerRecordRoles...))
+	billing := v1.Group("", require(casedesk.BillingFeedRoles...))
 
 	admin.POST("/users", s.createUser)
-	staff.GET("/me", s.me)
+	records.GET("/me", s.me)
 
-	staff.POST("/customers", s.createCustomer)
-	staff.GET("/customers/:id", s.getCustomer)
-	staff.POST("/customers/:id/payments", s.createPayment)
-	staff.GET("/customers/:id/payments", s.listPayments)
-	staff.POST("/customers/:id/invoices", s.createInvoice)
-	staff.GET("/customers/:id/invoices", s.listInvoices)
+	records.POST("/customers", s.createCustomer)
+	records.GET("/customers/:id", s.getCustomer)
+	billing.POST("/customers/:id/payments", s.createPayment)
+	records.GET("/customers/:id/payments", s.listPayments)
+	billing.POST("/customers/:id/invoices", s.createInvoice)
+	records.GET("/customers/:id/invoices", s.listInvoices)
 
 	staff.POST("/cases", s.openCase)
 	staff.GET("/cases", s.listCases)
@@ -122,8 +125,8 @@ func (s *Server) Handler() http.Handler {
 	staff.POST("/cases/:id/escalate", action[casedesk.Escalate](s, false))
 	staff.POST("/cases/:id/refunds", action[casedesk.ProposeRefund](s, false))
 	staff.POST("/cases/:id/adjustments", action[casedesk.ProposeCredit](s, false))
-	staff.GET("/payments/:id", s.getPayment)
-	staff.GET("/invoices/:id", s.getInvoice)
+	records.GET("/payments/:id", s.getPayment)
+	records.GET("/invoices/:id", s.getInvoice)
 
 	supervisors.GET("/approvals", s.listApprovals)
 	supervisors.POST("/approvals/:id/approve", s.approve)

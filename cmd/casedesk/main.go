@@ -43,9 +43,10 @@ prints the schema version. Safe to run concurrently with other processes.`, runM
 	{"seed", "create demo users, customers, payments and invoices", `Usage: casedesk seed
 
 Creates demo data unless it is there already: an admin, two agents, two
-supervisors and a few customers with payments and invoices. Tokens are stored
-hashed, so the demo tokens are kept in CASEDESK_DEMO_TOKENS_FILE (default
-.data/demo-tokens.txt) to print them again on later runs. With
+supervisors, a billing feed integration user and a few customers with
+payments and invoices. Tokens are stored hashed, so the demo tokens are kept
+in CASEDESK_DEMO_TOKENS_FILE (default .data/demo-tokens.txt) to print them
+again on later runs. With
 CASEDESK_ADMIN_TOKEN set, the admin's token is that value.`, runSeed, false},
 	{"sla", "check the SLA configuration; compute a deadline", slaUsage, runSLA, true},
 	{"fake-sendgrid", "serve a local stand-in for SendGrid's Mail Send API", fakeSendGridUsage, runFakeSendGrid, true},

@@ -26,6 +26,8 @@ var demoUsers = []demoUser{
 	{"Blair Agent", "blair.agent@casedesk.example", casedesk.RoleAgent},
 	{"Sam Supervisor", "sam.supervisor@casedesk.example", casedesk.RoleSupervisor},
 	{"Robin Supervisor", "robin.supervisor@casedesk.example", casedesk.RoleSupervisor},
+	// The billing system's API key: it records customers, payments and invoices.
+	{"Billing feed", "billing.feed@casedesk.example", casedesk.RoleIntegration},
 }
 
 type demoCustomer struct {
@@ -65,7 +67,7 @@ func runSeed(ctx context.Context, _ []string, stdout io.Writer) error {
 			return fmt.Errorf("seed user %s: %w", du.email, err)
 		}
 		tokens[du.email] = token
-		lines = append(lines, fmt.Sprintf("  %-10s %-18s %-34s %-12s %s", u.Role, u.Name, u.Email, u.ID, token))
+		lines = append(lines, fmt.Sprintf("  %-11s %-18s %-34s %-12s %s", u.Role, u.Name, u.Email, u.ID, token))
 	}
 	if err := writeTokens(cfg.DemoTokensFile, tokens); err != nil {
 		return err
@@ -127,6 +129,8 @@ func seedCustomer(ctx context.Context, db *postgres.DB, dc demoCustomer) (casede
 	if err != nil {
 		return cu, err
 	}
+	// Payments and invoices carry no actor; in production the billing
+	// system records them with its integration user's token.
 	now := time.Now()
 	for i, pr := range dc.payments {
 		at := now.AddDate(0, 0, -10*(i+1))
