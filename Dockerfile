@@ -22,6 +22,10 @@ FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/casedesk /casedesk
 COPY --from=build --chown=65532:65532 /out/data /data
 USER nonroot:nonroot
+# The image is for production: api, worker and dev refuse to start with the
+# development secrets (CASEDESK_LINK_SECRET, CASEDESK_INBOUND_SECRET,
+# CASEDESK_ADMIN_TOKEN) or without them.
+ENV CASEDESK_ENV=production
 EXPOSE 8080
 ENTRYPOINT ["/casedesk"]
 CMD ["api"]

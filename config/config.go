@@ -13,6 +13,7 @@ import (
 
 // Config is the whole configuration of every casedesk process.
 type Config struct {
+	Env               string        // CASEDESK_ENV: development or production
 	HTTPAddr          string        // CASEDESK_HTTP_ADDR
 	DatabaseURL       string        // DATABASE_URL
 	TemporalAddress   string        // TEMPORAL_ADDRESS
@@ -52,6 +53,14 @@ const (
 	// DevLinkSecret and DevInboundSecret are for local use only; set your own.
 	DevLinkSecret    = "casedesk-development-link-secret-not-for-production"
 	DevInboundSecret = "casedesk-dev-inbound"
+	// DevAdminToken is docker-compose.yml's former stand-in admin token.
+	DevAdminToken = "casedesk-local-admin-token"
+)
+
+// The environments of CASEDESK_ENV.
+const (
+	EnvDevelopment = "development"
+	EnvProduction  = "production"
 )
 
 // FromEnv reads the configuration from getenv (os.Getenv in production).
@@ -63,6 +72,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		return def
 	}
 	c := Config{
+		Env:               get("CASEDESK_ENV", EnvDevelopment),
 		HTTPAddr:          get("CASEDESK_HTTP_ADDR", DefaultHTTPAddr),
 		DatabaseURL:       get("DATABASE_URL", DefaultDatabaseURL),
 		TemporalAddress:   get("TEMPORAL_ADDRESS", DefaultTemporalAddress),
@@ -84,6 +94,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		WebhookPublicKey:  get("SENDGRID_WEBHOOK_PUBLIC_KEY", ""),
 	}
 	var errs []string
+	if c.Env != EnvDevelopment && c.Env != EnvProduction {
+		errs = append(errs, "CASEDESK_ENV must be development or production")
+	}
 	if v := get("TEMPORAL_TLS", "false"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
@@ -141,6 +154,29 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		return c, fmt.Errorf("configuration: %s", strings.Join(errs, "; "))
 	}
 	return c, nil
+}
+
+// CheckProduction refuses, in production, the secrets that are missing or
+// still the public development values, naming every such variable. It
+// passes in development.
+func (c Config) CheckProduction() error {
+	if c.Env != EnvProduction {
+		return nil
+	}
+	var errs []string
+	for _, s := range []struct{ name, value, dev string }{
+		{"CASEDESK_LINK_SECRET", c.LinkSecret, DevLinkSecret},
+		{"CASEDESK_INBOUND_SECRET", c.InboundSecret, DevInboundSecret},
+		{"CASEDESK_ADMIN_TOKEN", c.AdminToken, DevAdminToken},
+	} {
+		if s.value == "" || s.value == s.dev {
+			errs = append(errs, s.name+" must be set to a secret of your own (it is missing or the public development value)")
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("configuration (CASEDESK_ENV=production): %s", strings.Join(errs, "; "))
+	}
+	return nil
 }
 
 // Load reads the configuration from the process environment.

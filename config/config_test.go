@@ -19,6 +19,7 @@ var variables = []string{
 	"CASEDESK_MAIL_FROM_NAME", "CASEDESK_REPLY_DOMAIN", "CASEDESK_LINK_SECRET", "CASEDESK_LINK_TTL",
 	"CASEDESK_INBOUND_SECRET", "SENDGRID_WEBHOOK_PUBLIC_KEY", "CASEDESK_WAITING_REMINDER",
 	"CASEDESK_WAITING_TIMEOUT", "CASEDESK_DEMO_TOKENS_FILE", "CASEDESK_LOG_LEVEL", "CASEDESK_LOG_FORMAT",
+	"CASEDESK_ENV",
 }
 
 // setEnv empties every variable of the configuration (an empty variable
@@ -36,6 +37,7 @@ func setEnv(t *testing.T, env map[string]string) {
 // defaults is the configuration of an empty environment.
 func defaults() config.Config {
 	return config.Config{
+		Env:               config.EnvDevelopment,
 		HTTPAddr:          config.DefaultHTTPAddr,
 		DatabaseURL:       config.DefaultDatabaseURL,
 		TemporalAddress:   config.DefaultTemporalAddress,
@@ -87,6 +89,7 @@ func TestEachVariableIsRead(t *testing.T) {
 			c.TemporalAPIKey, c.TemporalTLS = "tcld-key", true // an API key implies TLS
 		}},
 		{map[string]string{"CASEDESK_ADMIN_TOKEN": "cdk_0123456789abcdef"}, func(c *config.Config) { c.AdminToken = "cdk_0123456789abcdef" }},
+		{map[string]string{"CASEDESK_ENV": "production"}, func(c *config.Config) { c.Env = config.EnvProduction }},
 		{map[string]string{"SENDGRID_API_KEY": "SG.key"}, func(c *config.Config) { c.SendGridAPIKey = "SG.key" }},
 		{map[string]string{"SENDGRID_BASE_URL": "http://127.0.0.1:8025"}, func(c *config.Config) { c.SendGridBaseURL = "http://127.0.0.1:8025" }},
 		{map[string]string{"CASEDESK_REOPEN_WINDOW": "36h"}, func(c *config.Config) { c.ReopenWindow = 36 * time.Hour }},
@@ -165,6 +168,8 @@ func TestBadValuesAreRefusedNamingTheVariable(t *testing.T) {
 		{map[string]string{"CASEDESK_LOG_LEVEL": "loud"}, []string{"CASEDESK_LOG_LEVEL"}},
 		{map[string]string{"CASEDESK_LOG_FORMAT": "xml"}, []string{"CASEDESK_LOG_FORMAT"}},
 		{map[string]string{"CASEDESK_ADMIN_TOKEN": "short-token"}, []string{"CASEDESK_ADMIN_TOKEN"}},
+		{map[string]string{"CASEDESK_ENV": "staging"}, []string{"CASEDESK_ENV"}},
+		{map[string]string{"CASEDESK_ENV": "Production"}, []string{"CASEDESK_ENV"}},
 		// Every problem is named at once, not only the first.
 		{map[string]string{"TEMPORAL_TLS": "yes please", "CASEDESK_LOG_FORMAT": "xml", "CASEDESK_LINK_TTL": "soon"},
 			[]string{"TEMPORAL_TLS", "CASEDESK_LOG_FORMAT", "CASEDESK_LINK_TTL"}},
@@ -230,4 +235,62 @@ func values(env map[string]string) string {
 		}
 	}
 	return strings.Join(out, "+")
+}
+
+// Production refuses the public development secrets and missing ones,
+// naming every offending variable at once.
+func TestProductionRefusesDevelopmentSecrets(t *testing.T) {
+	const (
+		link    = "a-production-link-secret-of-32-bytes-or-more"
+		inbound = "production-inbound-secret"
+		admin   = "cdk_production_admin_token"
+	)
+	all := []string{"CASEDESK_LINK_SECRET", "CASEDESK_INBOUND_SECRET", "CASEDESK_ADMIN_TOKEN"}
+	tests := []struct {
+		name string
+		env  map[string]string
+		want []string // variables the error names; none: the check passes
+	}{
+		{"development with the defaults", nil, nil},
+		{"development with the development values",
+			map[string]string{"CASEDESK_ENV": "development", "CASEDESK_ADMIN_TOKEN": config.DevAdminToken}, nil},
+		{"production with nothing set", map[string]string{"CASEDESK_ENV": "production"}, all},
+		{"production with the development values", map[string]string{"CASEDESK_ENV": "production",
+			"CASEDESK_LINK_SECRET": config.DevLinkSecret, "CASEDESK_INBOUND_SECRET": config.DevInboundSecret,
+			"CASEDESK_ADMIN_TOKEN": config.DevAdminToken}, all},
+		{"production missing only the admin token", map[string]string{"CASEDESK_ENV": "production",
+			"CASEDESK_LINK_SECRET": link, "CASEDESK_INBOUND_SECRET": inbound}, []string{"CASEDESK_ADMIN_TOKEN"}},
+		{"production with the development link secret", map[string]string{"CASEDESK_ENV": "production",
+			"CASEDESK_LINK_SECRET": config.DevLinkSecret, "CASEDESK_INBOUND_SECRET": inbound, "CASEDESK_ADMIN_TOKEN": admin},
+			[]string{"CASEDESK_LINK_SECRET"}},
+		{"production with the development inbound secret", map[string]string{"CASEDESK_ENV": "production",
+			"CASEDESK_LINK_SECRET": link, "CASEDESK_INBOUND_SECRET": config.DevInboundSecret, "CASEDESK_ADMIN_TOKEN": admin},
+			[]string{"CASEDESK_INBOUND_SECRET"}},
+		{"production with secrets of its own", map[string]string{"CASEDESK_ENV": "production",
+			"CASEDESK_LINK_SECRET": link, "CASEDESK_INBOUND_SECRET": inbound, "CASEDESK_ADMIN_TOKEN": admin}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			setEnv(t, tt.env)
+			c, err := config.Load()
+			if err != nil {
+				t.Fatalf("Load: %v", err)
+			}
+			err = c.CheckProduction()
+			if len(tt.want) == 0 {
+				if err != nil {
+					t.Fatalf("CheckProduction: %v", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("CheckProduction accepted the environment")
+			}
+			for _, name := range all {
+				if named := strings.Contains(err.Error(), name); named != slices.Contains(tt.want, name) {
+					t.Errorf("error %q: names %s is %v, want %v", err, name, named, !named)
+				}
+			}
+		})
+	}
 }

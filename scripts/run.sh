@@ -279,6 +279,8 @@ SQL
 	unset TEMPORAL_API_KEY
 	export CASEDESK_HTTP_ADDR="$HTTP_ADDR"
 	export CASEDESK_DEMO_TOKENS_FILE="$DATA/demo-tokens.txt"
+	# make run is development: the built-in development secrets are allowed.
+	export CASEDESK_ENV=development
 
 	log "applying migrations"
 	"$BIN" migrate </dev/null

@@ -35,9 +35,14 @@ type deps struct {
 	temporal  client.Client
 }
 
+// connect is where api, worker and dev start: production refuses the
+// development secrets here, before any connection is made.
 func connect(ctx context.Context) (*deps, error) {
 	cfg, err := config.Load()
 	if err != nil {
+		return nil, err
+	}
+	if err := cfg.CheckProduction(); err != nil {
 		return nil, err
 	}
 	log := cfg.Logger()
