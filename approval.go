@@ -1,7 +1,6 @@
 package casedesk
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"slices"
@@ -174,10 +173,10 @@ type limitsFile struct {
 func ParseApprovalRules(data []byte) (ApprovalRules, error) {
 	r := DefaultApprovalRules()
 	var f approvalFile
-	dec := json.NewDecoder(strings.NewReader(string(data)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&f); err != nil {
-		return r, Errorf(EINVALID, "the approvals configuration is not valid JSON: %v", err)
+	if field, msg := decodeStrict(data, &f); field == "" && msg != "" {
+		return r, Errorf(EINVALID, "the approvals configuration %s", msg)
+	} else if msg != "" {
+		return r, retitle(Invalid(field, "%s", msg), "the approvals configuration is invalid")
 	}
 	var v Validation
 	parse := func(field string, lf limitsFile, base Limits) Limits {

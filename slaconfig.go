@@ -7,10 +7,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"reflect"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/casedesk/casedesk/internal/strictjson"
 )
 
 // SLAConfigEnv names the environment variable that holds the path of the SLA
@@ -366,56 +367,40 @@ func (fp slaFilePolicy) merge(cfg *SLAConfig, broken map[string]bool, v *Validat
 // trailing data. On failure it returns the JSON field at fault (dotted,
 // possibly "") and a message for a person.
 func decodeStrict(data []byte, dst any) (field, msg string) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	err := dec.Decode(dst)
+	err := strictjson.Decode(data, dst)
 	if err == nil {
-		if len(bytes.TrimSpace(data[dec.InputOffset():])) > 0 {
-			return "", "has more after the first JSON value"
-		}
 		return "", ""
 	}
-	var syntax *json.SyntaxError
-	var typ *json.UnmarshalTypeError
+	var syntax *strictjson.SyntaxError
+	var typ *strictjson.TypeError
+	var unknown *strictjson.UnknownFieldError
 	switch {
-	case errors.As(err, &syntax):
-		line, col := position(data, syntax.Offset)
-		return "", fmt.Sprintf("is not valid JSON: line %d, column %d: %s", line, col, strings.TrimPrefix(syntax.Error(), "json: "))
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return "", "is not valid JSON: it ends too early"
+	case errors.As(err, &syntax):
+		return "", fmt.Sprintf("is not valid JSON: line %d, column %d: %s", syntax.Line, syntax.Column, syntax.Msg)
+	case errors.Is(err, strictjson.ErrTrailingData):
+		return "", "has more after the first JSON value"
 	case errors.As(err, &typ):
-		return typ.Field, fmt.Sprintf("must be %s, not a JSON %s", jsonKind(typ.Type), typ.Value)
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return name, "is not a known field"
+		return typ.Path, fmt.Sprintf("must be %s, not a JSON %s", jsonKind(typ.Want), typ.Got)
+	case errors.As(err, &unknown):
+		return unknown.Path, "is not a known field"
 	}
-	return "", strings.TrimPrefix(err.Error(), "json: ")
+	// A type's own error, such as WeeklyHours's, which says what is wrong.
+	return "", err.Error()
 }
 
-// position turns a byte offset into a 1-based line and column.
-func position(data []byte, offset int64) (line, col int) {
-	if offset > int64(len(data)) {
-		offset = int64(len(data))
-	}
-	before := data[:offset]
-	line = bytes.Count(before, []byte("\n")) + 1
-	col = int(offset) - bytes.LastIndexByte(before, '\n')
-	return line, col
-}
-
-func jsonKind(t reflect.Type) string {
-	switch t.Kind() {
-	case reflect.String:
+// jsonKind words a JSON kind of strictjson.TypeError.Want for "must be …".
+func jsonKind(want string) string {
+	switch want {
+	case "string":
 		return "a string"
-	case reflect.Bool:
+	case "boolean":
 		return "true or false"
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Float32, reflect.Float64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+	case "number":
 		return "a number"
-	case reflect.Slice, reflect.Array:
+	case "list":
 		return "a list"
-	case reflect.Pointer:
-		return jsonKind(t.Elem())
 	}
 	return "an object"
 }

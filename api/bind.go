@@ -2,15 +2,15 @@ package api
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
-	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/casedesk/casedesk"
+	"github.com/casedesk/casedesk/internal/strictjson"
 )
 
 // maxBody bounds request bodies.
@@ -37,51 +37,35 @@ func bind(c *gin.Context, dst any, emptyOK bool) bool {
 		writeError(c, malformed("the request body must be a JSON object"))
 		return false
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(dst); err != nil {
+	if err := strictjson.Decode(raw, dst); err != nil {
 		writeError(c, decodeError(err))
-		return false
-	}
-	if dec.More() {
-		writeError(c, malformed("the request body must hold a single JSON object"))
 		return false
 	}
 	return true
 }
 
+// decodeError turns a decoding error into the problem to answer: malformed
+// when the body is not one JSON object (or a time in it not RFC 3339), else
+// invalid with the field, by its full path, named.
 func decodeError(err error) error {
-	var syntax *json.SyntaxError
-	var typ *json.UnmarshalTypeError
+	var syntax *strictjson.SyntaxError
+	var typ *strictjson.TypeError
+	var unknown *strictjson.UnknownFieldError
+	var badTime *time.ParseError
 	switch {
-	case errors.As(err, &syntax), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+	case errors.As(err, &syntax):
 		return malformed("the request body is not valid JSON")
+	case errors.Is(err, strictjson.ErrTrailingData):
+		return malformed("the request body must hold a single JSON object")
 	case errors.As(err, &typ):
-		if typ.Field == "" {
+		if typ.Path == "" {
 			return malformed("the request body must be a JSON object")
 		}
-		return casedesk.Invalid(typ.Field, "must be a %s", jsonKind(typ.Type.Kind().String()))
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return casedesk.Invalid(field, "is not a field of this request")
-	}
-	var tErr interface{ Error() string }
-	if errors.As(err, &tErr) && strings.Contains(err.Error(), "parsing time") {
+		return casedesk.Invalid(typ.Path, "must be a %s", typ.Want)
+	case errors.As(err, &unknown):
+		return casedesk.Invalid(unknown.Path, "is not a field of this request")
+	case errors.As(err, &badTime):
 		return malformed("a time in the request body is not in RFC 3339 format")
 	}
 	return malformed("the request body could not be decoded")
-}
-
-func jsonKind(goKind string) string {
-	switch goKind {
-	case "string":
-		return "string"
-	case "bool":
-		return "boolean"
-	case "struct", "map":
-		return "object"
-	case "slice", "array":
-		return "list"
-	}
-	return "number"
 }
