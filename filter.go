@@ -18,8 +18,10 @@ type CaseFilter struct {
 	// NeedsSupervisor, when set, selects cases in (or out of) the
 	// supervisors' escalation queue (Case.NeedsSupervisor).
 	NeedsSupervisor *bool
-	Limit           int
-	Cursor          string
+	// DrillDown selects the cases behind a KPI figure.
+	DrillDown DrillDown
+	Limit     int
+	Cursor    string
 }
 
 // Paging limits of case lists.
@@ -64,6 +66,7 @@ func ParseCaseFilter(get func(string) string) (CaseFilter, error) {
 			break
 		}
 	}
+	f.DrillDown = ParseDrillDown(get, &v)
 	if len(f.Query) > MaxQueryLen {
 		v.Add("q", "is longer than %d characters", MaxQueryLen)
 	}

@@ -129,6 +129,9 @@ type Rules struct {
 	// Approvals is the authority matrix and approval timers; nil means
 	// DESIGN.md's defaults.
 	Approvals *ApprovalRules `json:"approvals,omitempty"`
+	// Categories lists the categories a case may be filed under; nil
+	// accepts any (cases opened before the list was configured).
+	Categories []string `json:"categories,omitempty"`
 }
 
 // DefaultRules returns the rules of DESIGN.md.
@@ -170,6 +173,8 @@ func (r Rules) Decide(c Case, cmd Command, by Actor, now time.Time) (Case, []Eve
 		err = d.close("closed by staff")
 	case SetPriority:
 		err = d.setPriority(cmd)
+	case SetCategory:
+		err = d.setCategory(cmd, r)
 	case AddEvidence:
 		err = d.addEvidence(cmd)
 	case Respond:

@@ -222,6 +222,9 @@ func (r Rules) Open(id string, req OpenRequest, by Actor, now time.Time) (Case, 
 	if !by.Role.IsStaff() {
 		return Case{}, nil, Errorf(EFORBIDDEN, "only staff may open cases")
 	}
+	if err := CheckCategory(r.Categories, req.Category); err != nil {
+		return Case{}, nil, err
+	}
 	now = now.UTC().Truncate(time.Microsecond)
 	c := Case{
 		ID:          id,

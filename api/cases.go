@@ -31,6 +31,10 @@ func (s *Server) openCase(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
+	if err := casedesk.CheckCategory(s.Categories, req.Category); err != nil {
+		writeError(c, err)
+		return
+	}
 	key, err := casedesk.CheckIdempotencyKey(c.GetHeader("Idempotency-Key"))
 	if err != nil {
 		writeError(c, err)

@@ -51,6 +51,11 @@ type Server struct {
 	InboundSecret string
 	// EventVerifier checks the Event Webhook; nil refuses every event post.
 	EventVerifier *inbound.EventVerifier
+
+	// Reports computes KPIs and exports cases; Categories is the list a
+	// case may be filed under (nil accepts any).
+	Reports    ReportStore
+	Categories []string
 }
 
 // Handler returns the HTTP handler with every route.
@@ -127,6 +132,10 @@ func (s *Server) Handler() http.Handler {
 	staff.POST("/cases/:id/adjustments", action[casedesk.ProposeCredit](s, false))
 	records.GET("/payments/:id", s.getPayment)
 	records.GET("/invoices/:id", s.getInvoice)
+
+	staff.POST("/cases/:id/category", s.setCategory)
+	staff.GET("/reports/kpis", s.reportKPIs)
+	staff.GET("/reports/cases.csv", s.exportCases)
 
 	supervisors.GET("/approvals", s.listApprovals)
 	supervisors.POST("/approvals/:id/approve", s.approve)

@@ -3,12 +3,15 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/casedesk/casedesk"
 )
 
 // Config is the whole configuration of every casedesk process.
@@ -39,6 +42,8 @@ type Config struct {
 	DemoTokensFile    string        // CASEDESK_DEMO_TOKENS_FILE
 	LogLevel          slog.Level    // CASEDESK_LOG_LEVEL
 	LogFormat         string        // CASEDESK_LOG_FORMAT: text or json
+	// Reports and operations.
+	Categories []string // CASEDESK_CATEGORIES: comma-separated case categories
 }
 
 // Defaults.
@@ -147,6 +152,11 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		errs = append(errs, "CASEDESK_LOG_FORMAT must be text or json")
 	}
+	if cats, err := casedesk.ParseCategories(get("CASEDESK_CATEGORIES", "")); err != nil {
+		errs = append(errs, "CASEDESK_CATEGORIES: "+fieldMessages(err))
+	} else {
+		c.Categories = cats
+	}
 	if c.AdminToken != "" && len(c.AdminToken) < 16 {
 		errs = append(errs, "CASEDESK_ADMIN_TOKEN must be at least 16 characters")
 	}
@@ -189,4 +199,17 @@ func (c Config) Logger() *slog.Logger {
 		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
 	}
 	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+}
+
+// fieldMessages joins the field messages of a validation error.
+func fieldMessages(err error) string {
+	var e *casedesk.Error
+	if !errors.As(err, &e) {
+		return ""
+	}
+	msgs := make([]string, len(e.Fields))
+	for i, f := range e.Fields {
+		msgs[i] = f.Message
+	}
+	return strings.Join(msgs, "; ")
 }

@@ -89,6 +89,9 @@ func (db *DB) ProjectCase(ctx context.Context, c casedesk.Case, events []casedes
 		if err != nil {
 			return translate(err, "case "+c.ID)
 		}
+		if err := db.projectFacts(ctx, tx, c); err != nil {
+			return err
+		}
 		batch := &pgx.Batch{}
 		for _, a := range c.Approvals {
 			state, err := json.Marshal(a)
@@ -219,6 +222,7 @@ func (db *DB) ListCases(ctx context.Context, f casedesk.CaseFilter) ([]casedesk.
 	if f.NeedsSupervisor != nil {
 		where = append(where, "needs_supervisor = "+arg(*f.NeedsSupervisor))
 	}
+	where = append(where, drillDownWhere(f.DrillDown, arg)...)
 	if q := strings.TrimSpace(f.Query); q != "" {
 		where = append(where, fmt.Sprintf("(search @@ websearch_to_tsquery('simple', %s) OR id = upper(%s))", arg(q), arg(q)))
 	}

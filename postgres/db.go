@@ -24,6 +24,9 @@ type DB struct {
 	Pool *pgxpool.Pool
 	// Now is the store's clock, replaceable in tests.
 	Now func() time.Time
+	// Calendars are the business calendars case facts are measured in;
+	// nil measures them in calendar time.
+	Calendars Calendars
 }
 
 // Open connects to url and checks the connection.

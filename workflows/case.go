@@ -162,6 +162,7 @@ func (w *caseRun) registerHandlers(ctx workflow.Context) error {
 		registerCommand[casedesk.Reopen],
 		registerCommand[casedesk.Close],
 		registerCommand[casedesk.SetPriority],
+		registerCommand[casedesk.SetCategory],
 		registerCommand[casedesk.AddEvidence],
 		registerCommand[casedesk.Respond],
 		registerCommand[casedesk.AcceptLoss],

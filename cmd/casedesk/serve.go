@@ -85,6 +85,7 @@ func (d *deps) rules() casedesk.Rules {
 		WaitingReminder: d.cfg.WaitingReminder,
 		WaitingTimeout:  d.cfg.WaitingTimeout,
 		Approvals:       &d.approvals,
+		Categories:      d.cfg.Categories,
 	}
 }
 
@@ -127,6 +128,8 @@ func (d *deps) mailSettings() activities.MailSettings {
 }
 
 func runCaseWorker(ctx context.Context, d *deps) error {
+	// Case facts are measured in the business hours of each case's calendar.
+	d.db.Calendars = d.sla
 	acts := &activities.Activities{Store: d.db, Ledger: d.db, Outbox: d.db, Mail: d.mailSettings()}
 	if d.cfg.SendGridAPIKey != "" {
 		acts.Mailer = mail.NewSender(d.cfg.SendGridAPIKey, d.cfg.SendGridBaseURL, 15*time.Second)
@@ -165,6 +168,8 @@ func serveAPI(ctx context.Context, d *deps) error {
 		CaseReads:     d.db,
 		Approvals:     d.db,
 		Feedback:      d.db,
+		Reports:       d.db,
+		Categories:    d.cfg.Categories,
 		Cases:         &temporalclient.Cases{Client: d.temporal, Rules: d.rules()},
 		Logger:        d.log,
 		TemporalHealth: func(ctx context.Context) error {
