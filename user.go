@@ -16,6 +16,11 @@ type User struct {
 	Email     string    `json:"email"`
 	Role      Role      `json:"role"`
 	CreatedAt time.Time `json:"created_at"`
+	// DeactivatedAt is set when an admin deactivated the user: their token
+	// and sessions no longer work.
+	DeactivatedAt *time.Time `json:"deactivated_at"`
+	// HasPassword tells whether the user can sign in to the console.
+	HasPassword bool `json:"has_password"`
 }
 
 // Actor returns the user as the actor of an action.
@@ -26,6 +31,8 @@ type NewUserRequest struct {
 	Name  string `json:"name"`
 	Email string `json:"email"`
 	Role  Role   `json:"role"`
+	// Password, optional, lets staff sign in to the console.
+	Password string `json:"password,omitempty"`
 }
 
 // Validate trims and checks the request.
@@ -36,6 +43,13 @@ func (r *NewUserRequest) Validate() error {
 		v.Add("role", "is required")
 	} else if !slices.Contains(Roles, r.Role) {
 		v.Add("role", "must be one of %s", joinStrings(Roles))
+	}
+	if r.Password != "" {
+		if r.Role.IsStaff() {
+			CheckPassword(&v, "password", r.Password)
+		} else if r.Role != "" {
+			v.Add("password", "only staff sign in; a %s user uses its API key", r.Role)
+		}
 	}
 	return v.Err()
 }

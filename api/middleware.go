@@ -63,13 +63,24 @@ func recovery() gin.HandlerFunc {
 	}
 }
 
-// authenticate resolves the bearer token to a user.
+// authenticate resolves the bearer token, or else the console's session
+// cookie, to a user.
 func (s *Server) authenticate() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		h := c.GetHeader("Authorization")
+		if cookie, err := c.Cookie(s.sessionCookie()); h == "" && err == nil && cookie != "" {
+			u, ok := s.sessionAuth(c, cookie)
+			if !ok {
+				return
+			}
+			c.Set(ctxUser, u)
+			c.Set(ctxLogger, logger(c).With("user_id", u.ID))
+			c.Next()
+			return
+		}
 		scheme, token, ok := strings.Cut(h, " ")
 		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
-			writeError(c, casedesk.Errorf(casedesk.EUNAUTHORIZED, "send a token as Authorization: Bearer <token>"))
+			writeError(c, casedesk.Errorf(casedesk.EUNAUTHORIZED, "sign in, or send a token as Authorization: Bearer <token>"))
 			return
 		}
 		u, err := s.Users.UserByToken(c.Request.Context(), casedesk.HashToken(strings.TrimSpace(token)))

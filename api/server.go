@@ -56,6 +56,21 @@ type Server struct {
 	// case may be filed under (nil accepts any).
 	Reports    ReportStore
 	Categories []string
+
+	// Sessions keeps console sign-ins; SessionPolicy their lifetimes
+	// (zero: 12 h idle, 7 days in all); SecureCookies marks the cookie
+	// Secure (production, behind HTTPS).
+	Sessions      SessionStore
+	SessionPolicy casedesk.SessionPolicy
+	SecureCookies bool
+	signIns       *signInLimiter
+
+	// Queues counts the console's queues; Changes feeds GET /v1/stream
+	// (nil: 503); Console serves the web console at every path the API does
+	// not own (nil: 404).
+	Queues  QueueStore
+	Changes ChangeFeed
+	Console http.Handler
 }
 
 // Handler returns the HTTP handler with every route.
@@ -66,11 +81,12 @@ func (s *Server) Handler() http.Handler {
 	if s.ActionTimeout == 0 {
 		s.ActionTimeout = 30 * time.Second
 	}
+	s.signIns = newSignInLimiter()
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	r.Use(s.requestID(), recovery())
-	r.NoRoute(func(c *gin.Context) { writeError(c, casedesk.Errorf(casedesk.ENOTFOUND, "no such endpoint")) })
+	r.NoRoute(s.notFound)
 	r.NoMethod(func(c *gin.Context) {
 		c.Header("Content-Type", "application/problem+json")
 		c.AbortWithStatusJSON(http.StatusMethodNotAllowed, Problem{Type: "about:blank", Title: "Method Not Allowed",
@@ -91,6 +107,9 @@ func (s *Server) Handler() http.Handler {
 	r.POST("/v1/webhooks/sendgrid/events", s.sendGridEvents)
 	r.POST("/v1/webhooks/sendgrid/inbound/:secret", s.sendGridInbound)
 
+	// Signing in is the one /v1 route without a token or a session.
+	r.POST("/v1/session", s.signIn)
+
 	v1 := r.Group("/v1", s.authenticate())
 	staff := v1.Group("", require(casedesk.StaffRoles...))
 	admin := v1.Group("", require(casedesk.AdminRoles...))
@@ -101,6 +120,14 @@ func (s *Server) Handler() http.Handler {
 
 	admin.POST("/users", s.createUser)
 	records.GET("/me", s.me)
+	v1.GET("/session", s.getSession)
+	v1.DELETE("/session", s.signOut)
+	staff.GET("/users", s.listUsers)
+	staff.PUT("/users/:id/password", s.setPassword)
+	admin.POST("/users/:id/deactivate", s.deactivateUser)
+	staff.GET("/queues", s.listQueues)
+	staff.GET("/stream", s.stream)
+	staff.GET("/cases/:id/actions", s.caseActions)
 
 	records.POST("/customers", s.createCustomer)
 	records.GET("/customers/:id", s.getCustomer)

@@ -13,7 +13,7 @@ import (
 type UserStore interface {
 	UserByToken(ctx context.Context, tokenHash []byte) (casedesk.User, error)
 	User(ctx context.Context, id string) (casedesk.User, error)
-	CreateUser(ctx context.Context, u casedesk.User, tokenHash []byte) (casedesk.User, error)
+	CreateUserWithPassword(ctx context.Context, u casedesk.User, tokenHash []byte, passwordHash string) (casedesk.User, error)
 }
 
 type userCreated struct {
@@ -32,9 +32,13 @@ func (s *Server) createUser(c *gin.Context) {
 		return
 	}
 	token := casedesk.NewToken()
-	u, err := s.Users.CreateUser(c.Request.Context(), casedesk.User{
+	var passwordHash string
+	if req.Password != "" {
+		passwordHash = casedesk.HashPassword(req.Password)
+	}
+	u, err := s.Users.CreateUserWithPassword(c.Request.Context(), casedesk.User{
 		ID: casedesk.NewID(casedesk.PrefixUser, 8), Name: req.Name, Email: req.Email, Role: req.Role,
-	}, casedesk.HashToken(token))
+	}, casedesk.HashToken(token), passwordHash)
 	if err != nil {
 		writeError(c, err)
 		return

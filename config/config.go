@@ -40,6 +40,8 @@ type Config struct {
 	WaitingReminder   time.Duration // CASEDESK_WAITING_REMINDER (business time; 0 = 3 business days)
 	WaitingTimeout    time.Duration // CASEDESK_WAITING_TIMEOUT (business time; 0 = 7 business days)
 	DemoTokensFile    string        // CASEDESK_DEMO_TOKENS_FILE
+	SessionIdle       time.Duration // CASEDESK_SESSION_IDLE: a console session ends after this without a request
+	SessionMax        time.Duration // CASEDESK_SESSION_MAX: and after this in all
 	LogLevel          slog.Level    // CASEDESK_LOG_LEVEL
 	LogFormat         string        // CASEDESK_LOG_FORMAT: text or json
 	// Reports and operations.
@@ -55,6 +57,8 @@ const (
 	DefaultSendGridBaseURL   = "https://api.sendgrid.com"
 	DefaultReopenWindow      = 7 * 24 * time.Hour
 	DefaultLinkTTL           = 30 * 24 * time.Hour
+	DefaultSessionIdle       = 12 * time.Hour
+	DefaultSessionMax        = 7 * 24 * time.Hour
 	// DevLinkSecret and DevInboundSecret are for local use only; set your own.
 	DevLinkSecret    = "casedesk-development-link-secret-not-for-production"
 	DevInboundSecret = "casedesk-dev-inbound"
@@ -142,6 +146,22 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			}
 			*d.dst = x
 		}
+	}
+	c.SessionIdle, c.SessionMax = DefaultSessionIdle, DefaultSessionMax
+	for _, d := range []struct {
+		name string
+		dst  *time.Duration
+	}{{"CASEDESK_SESSION_IDLE", &c.SessionIdle}, {"CASEDESK_SESSION_MAX", &c.SessionMax}} {
+		if v := get(d.name, ""); v != "" {
+			x, err := time.ParseDuration(v)
+			if err != nil || x <= 0 {
+				errs = append(errs, d.name+" must be a positive duration such as 12h")
+			}
+			*d.dst = x
+		}
+	}
+	if c.SessionIdle > c.SessionMax {
+		errs = append(errs, "CASEDESK_SESSION_IDLE must not be longer than CASEDESK_SESSION_MAX")
 	}
 	if c.WaitingReminder > 0 && c.WaitingTimeout > 0 && c.WaitingReminder >= c.WaitingTimeout {
 		errs = append(errs, "CASEDESK_WAITING_REMINDER must be shorter than CASEDESK_WAITING_TIMEOUT")

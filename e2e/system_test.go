@@ -28,6 +28,7 @@ import (
 	"github.com/casedesk/casedesk/mail"
 	"github.com/casedesk/casedesk/postgres"
 	"github.com/casedesk/casedesk/temporalclient"
+	"github.com/casedesk/casedesk/web"
 	"github.com/casedesk/casedesk/worker"
 )
 
@@ -92,7 +93,12 @@ func startSystemWith(t testing.TB, rules casedesk.Rules, opts systemOptions) *sy
 		t.Fatal(err)
 	}
 	t.Cleanup(w.Stop)
+	changes := db.NewChanges(logger)
+	changesCtx, stopChanges := context.WithCancel(context.Background())
+	t.Cleanup(stopChanges)
+	go changes.Run(changesCtx)
 	srv := &api.Server{
+		Sessions: db, Queues: db, Changes: changes, Console: web.Handler(),
 		Links: testSigner, ReplyDomain: testReplyDomain, InboundSecret: testInboundSecret, EventVerifier: opts.verifier,
 		DB: db, Users: db, Customers: db, CaseReads: db, Approvals: db, Feedback: db,
 		Reports: db, Categories: rules.Categories,

@@ -115,9 +115,8 @@ func (db *DB) ProjectCase(ctx context.Context, c casedesk.Case, events []casedes
 				INSERT INTO case_events (case_id, seq, type, actor, at, data) VALUES ($1, $2, $3, $4, $5, $6)
 				ON CONFLICT (case_id, seq) DO NOTHING`, c.ID, e.Seq, e.Type, e.Actor, e.At, data)
 		}
-		if batch.Len() == 0 {
-			return nil
-		}
+		// Open consoles hear of the change once it commits (changes.go).
+		batch.Queue(`SELECT pg_notify($1, $2)`, CaseChannel, caseChangePayload(c.ID, c.Version))
 		return tx.SendBatch(ctx, batch).Close()
 	})
 }

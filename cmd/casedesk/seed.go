@@ -11,8 +11,13 @@ import (
 	"time"
 
 	"github.com/casedesk/casedesk"
+	"github.com/casedesk/casedesk/config"
 	"github.com/casedesk/casedesk/postgres"
 )
+
+// demoPassword is every staff demo user's console password outside
+// production (where seed sets none).
+const demoPassword = "casedesk-demo-password"
 
 type demoUser struct {
 	name  string
@@ -68,6 +73,11 @@ func runSeed(ctx context.Context, _ []string, stdout io.Writer) error {
 		}
 		tokens[du.email] = token
 		lines = append(lines, fmt.Sprintf("  %-11s %-18s %-34s %-12s %s", u.Role, u.Name, u.Email, u.ID, token))
+		if u.Role.IsStaff() && cfg.Env != config.EnvProduction {
+			if err := db.SetPassword(ctx, u.ID, casedesk.HashPassword(demoPassword)); err != nil {
+				return fmt.Errorf("seed password of %s: %w", du.email, err)
+			}
+		}
 	}
 	if err := writeTokens(cfg.DemoTokensFile, tokens); err != nil {
 		return err
@@ -82,6 +92,9 @@ func runSeed(ctx context.Context, _ []string, stdout io.Writer) error {
 	}
 	fmt.Fprintln(stdout, "Demo users (role, name, email, id, token):")
 	fmt.Fprintln(stdout, strings.Join(lines, "\n"))
+	if cfg.Env != config.EnvProduction {
+		fmt.Fprintf(stdout, "Console sign-in: each staff demo email above with the password %s\n", demoPassword)
+	}
 	fmt.Fprintln(stdout, "Demo customers (id, name, email):")
 	fmt.Fprintln(stdout, strings.Join(customers, "\n"))
 	return nil

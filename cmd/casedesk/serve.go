@@ -21,6 +21,7 @@ import (
 	"github.com/casedesk/casedesk/mail"
 	"github.com/casedesk/casedesk/postgres"
 	"github.com/casedesk/casedesk/temporalclient"
+	"github.com/casedesk/casedesk/web"
 	"github.com/casedesk/casedesk/worker"
 	"github.com/casedesk/casedesk/workflows"
 )
@@ -157,6 +158,12 @@ func serveAPI(ctx context.Context, d *deps) error {
 		}
 		verifier = v
 	}
+	// Live updates: one connection LISTENs for the projection's notifications.
+	changes := d.db.NewChanges(d.log)
+	go changes.Run(ctx)
+	if !web.Built() {
+		d.log.Warn("the web console was not built into this binary; / answers 503 (make run builds it)")
+	}
 	srv := &api.Server{
 		Links:         links.Signer{Secret: []byte(d.cfg.LinkSecret)},
 		ReplyDomain:   d.cfg.ReplyDomain,
@@ -168,6 +175,13 @@ func serveAPI(ctx context.Context, d *deps) error {
 		CaseReads:     d.db,
 		Approvals:     d.db,
 		Feedback:      d.db,
+		Sessions:      d.db,
+		SessionPolicy: casedesk.SessionPolicy{Idle: d.cfg.SessionIdle, Absolute: d.cfg.SessionMax},
+		// Behind HTTPS in production: the cookie never travels in clear.
+		SecureCookies: d.cfg.Env == config.EnvProduction,
+		Queues:        d.db,
+		Changes:       changes,
+		Console:       web.Handler(),
 		Reports:       d.db,
 		Categories:    d.cfg.Categories,
 		Cases:         &temporalclient.Cases{Client: d.temporal, Rules: d.rules()},

@@ -1,0 +1,138 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// CaseChannel is the PostgreSQL notification channel on which every
+// projection of a case announces itself, in the projecting transaction, so
+// that every API replica hears of each committed change.
+const CaseChannel = "casedesk_case_changed"
+
+// CaseChange says that a case reached a version in the read model.
+type CaseChange struct {
+	ID      string `json:"id"`
+	Version int64  `json:"version"`
+}
+
+func caseChangePayload(id string, version int64) string {
+	b, _ := json.Marshal(CaseChange{ID: id, Version: version})
+	return string(b)
+}
+
+// Changes listens on CaseChannel with one connection of its own and fans
+// each change out to its subscribers.
+type Changes struct {
+	db     *DB
+	log    *slog.Logger
+	mu     sync.Mutex
+	subs   map[*Subscription]struct{}
+	listen atomic.Bool
+}
+
+// Subscription receives changes on C. When it could not keep up, or the
+// listener reconnected and may have missed some, Lost reports true once:
+// the subscriber should then reread everything.
+type Subscription struct {
+	C    chan CaseChange
+	lost atomic.Bool
+}
+
+// Lost reports, and clears, whether changes may have been missed.
+func (s *Subscription) Lost() bool { return s.lost.Swap(false) }
+
+// NewChanges returns a listener on db; Run starts it.
+func (db *DB) NewChanges(log *slog.Logger) *Changes {
+	return &Changes{db: db, log: log, subs: map[*Subscription]struct{}{}}
+}
+
+// Subscribe returns a subscription and the function that ends it.
+func (c *Changes) Subscribe() (*Subscription, func()) {
+	s := &Subscription{C: make(chan CaseChange, 64)}
+	c.mu.Lock()
+	c.subs[s] = struct{}{}
+	c.mu.Unlock()
+	return s, func() {
+		c.mu.Lock()
+		delete(c.subs, s)
+		c.mu.Unlock()
+	}
+}
+
+// Listening reports whether the listener holds its connection now.
+func (c *Changes) Listening() bool { return c.listen.Load() }
+
+func (c *Changes) publish(ch CaseChange) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for s := range c.subs {
+		select {
+		case s.C <- ch:
+		default:
+			s.lost.Store(true)
+		}
+	}
+}
+
+// lostAll tells every subscriber that changes may have been missed.
+func (c *Changes) lostAll() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for s := range c.subs {
+		s.lost.Store(true)
+		select {
+		case s.C <- CaseChange{}: // wakes the subscriber to see Lost
+		default:
+		}
+	}
+}
+
+// Run listens until ctx ends, reconnecting after a lost connection.
+func (c *Changes) Run(ctx context.Context) {
+	for first := true; ctx.Err() == nil; first = false {
+		if !first {
+			c.lostAll()
+		}
+		err := c.listenOnce(ctx)
+		c.listen.Store(false)
+		if ctx.Err() != nil {
+			return
+		}
+		c.log.Warn("case change listener lost its connection; reconnecting", "error", err)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+func (c *Changes) listenOnce(ctx context.Context) error {
+	conn, err := c.db.Pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	// A connection that has listened is not given back to the pool.
+	pc := conn.Hijack()
+	defer pc.Close(context.WithoutCancel(ctx))
+	if _, err := pc.Exec(ctx, "LISTEN "+CaseChannel); err != nil {
+		return err
+	}
+	c.listen.Store(true)
+	for {
+		n, err := pc.WaitForNotification(ctx)
+		if err != nil {
+			return err
+		}
+		var ch CaseChange
+		if err := json.Unmarshal([]byte(n.Payload), &ch); err != nil || ch.ID == "" {
+			continue
+		}
+		c.publish(ch)
+	}
+}
