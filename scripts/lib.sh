@@ -421,3 +421,64 @@ temporal_wait() {
 	tail_log "$logfile"
 	die "the Temporal dev server at $address was not ready after ${timeout}s; its log is $logfile"
 }
+
+# ---------------------------------------------------------------- console --
+
+# ensure_node checks for Node.js (20.19+) and npm, installing Debian's
+# nodejs and npm with apt-get when missing.
+ensure_node() {
+	if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+		command -v apt-get >/dev/null 2>&1 || die "Node.js 20.19+ and npm are needed to build the web console"
+		log "installing Node.js and npm (apt-get install nodejs npm)"
+		as_root apt-get update -qq </dev/null
+		as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm </dev/null >/dev/null
+	fi
+	local v
+	v=$(node -p 'process.versions.node' 2>/dev/null) || die "node does not run"
+	node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)' ||
+		die "the web console needs Node.js 20.19 or later; this is $v"
+}
+
+# ensure_chromium installs Debian's chromium for the browser tests when
+# /usr/bin/chromium is missing (Playwright drives it; nothing downloads a
+# browser of its own).
+ensure_chromium() {
+	[[ -x /usr/bin/chromium ]] && return 0
+	command -v apt-get >/dev/null 2>&1 || die "the browser tests need Chromium at /usr/bin/chromium"
+	log "installing Chromium for the browser tests (apt-get install chromium; a few minutes the first time)"
+	as_root apt-get update -qq </dev/null
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium </dev/null >/dev/null
+	[[ -x /usr/bin/chromium ]] || die "chromium was installed but /usr/bin/chromium is missing"
+}
+
+# build_console installs the console's npm packages (npm ci, kept in
+# .tools/node/<lockfile hash> and linked as web/node_modules, so a second run
+# installs nothing) and builds it into web/dist/app, which the Go package
+# web embeds. Generating the API types from api/openapi.json and
+# type-checking are part of the build: it fails when the two drift apart.
+build_console() {
+	ensure_node
+	local web="$CASEDESK_ROOT/web" hash cache start
+	start=$(now)
+	hash=$(cat "$web/package.json" "$web/package-lock.json" | sha256sum | cut -c1-16)
+	cache="$CASEDESK_TOOLS/node/$hash"
+	if [[ ! -d $cache/node_modules ]]; then
+		log "installing the console's npm packages (npm ci; cached in ${cache#"$CASEDESK_ROOT"/})"
+		local tmp="$cache.tmp.$$"
+		rm -rf "$tmp"
+		mkdir -p "$tmp"
+		cp "$web/package.json" "$web/package-lock.json" "$tmp/"
+		(cd "$tmp" && npm ci --no-audit --no-fund --loglevel=error </dev/null) || die "npm ci failed"
+		rm -rf "$cache"
+		mv "$tmp" "$cache"
+		# Older installs are of no use once the lockfile moved on.
+		find "$CASEDESK_TOOLS/node" -mindepth 1 -maxdepth 1 -not -name "$hash" -exec rm -rf {} + 2>/dev/null || true
+	fi
+	if [[ -d $web/node_modules && ! -L $web/node_modules ]]; then
+		warn "web/node_modules is a directory of its own (npm install by hand?); using it as it is"
+	else
+		ln -sfn "$cache/node_modules" "$web/node_modules"
+	fi
+	(cd "$web" && npm run --silent build </dev/null) || die "building the web console failed"
+	log "built the web console in $(since "$start")"
+}

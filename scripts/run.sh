@@ -266,6 +266,7 @@ SELECT 'CREATE DATABASE casedesk OWNER casedesk' WHERE NOT EXISTS (SELECT FROM p
 \gexec
 SQL
 
+	build_console
 	log "building ${BIN#"$CASEDESK_ROOT"/}"
 	go build -o "$BIN" ./cmd/casedesk
 
@@ -288,7 +289,8 @@ SQL
 	"$BIN" seed </dev/null
 
 	log "------------------------------------------------------------------"
-	log "API:          http://$http_host:$http_port"
+	log "Console:      http://$http_host:$http_port  (sign in as a demo user with the password the seed printed above)"
+	log "API:          http://$http_host:$http_port/v1"
 	log "Temporal UI:  http://127.0.0.1:$UI_PORT"
 	log "DATABASE_URL: $DATABASE_URL"
 	log "Demo users and their API tokens are listed by the seed above"

@@ -122,9 +122,16 @@ pg_start "$TMP/pg/data" "$PG_PORT" "$TMP/pg" "$TMP/pg/postgres.log" \
 	fsync=off synchronous_commit=off full_page_writes=off max_connections=300
 PG_TIME=$(since "$t")
 
+# The console is embedded in the binary: build it (while Temporal starts)
+# before anything compiles the Go package web.
+t=$(now)
+build_console
+ensure_chromium
+CONSOLE_TIME=$(since "$t")
+
 temporal_wait "127.0.0.1:$TEMPORAL_PORT" "$TEMPORAL_PID" "$TMP/temporal.log" 90
 SERVICES_TIME=$(since "$t")
-log "setup: tools ${TOOLS_TIME}, gofmt ${FMT_TIME}, PostgreSQL ${PG_TIME}, PostgreSQL+Temporal ${SERVICES_TIME}"
+log "setup: tools ${TOOLS_TIME}, gofmt ${FMT_TIME}, PostgreSQL ${PG_TIME}, console ${CONSOLE_TIME}, PostgreSQL+Temporal ${SERVICES_TIME}"
 log "PostgreSQL on 127.0.0.1:$PG_PORT, Temporal on 127.0.0.1:$TEMPORAL_PORT, files in $TMP"
 
 export CASEDESK_TEST_DATABASE_URL="postgres://postgres:$PG_PASSWORD@127.0.0.1:$PG_PORT/postgres?sslmode=disable"
