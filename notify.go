@@ -101,19 +101,41 @@ type Message struct {
 	LastError      string     `json:"last_error"`
 	CreatedAt      time.Time  `json:"created_at"`
 	SentAt         *time.Time `json:"sent_at"`
+	// NextAttemptAt is when a pending message is due to be sent (again).
+	NextAttemptAt time.Time `json:"next_attempt_at"`
+	// BatchKey groups the messages sent in one request, one personalization
+	// each (the recipients of one staff alert); "" for a message sent alone.
+	BatchKey string `json:"-"`
+	ReplyTo  string `json:"-"` // the reply-to address, if any
+	UserID   string `json:"-"` // the staff recipient, if any
+}
+
+// OutboxLane is the state of one lane of the outbox (customer or staff):
+// how many messages are in each status and how old the oldest message
+// waiting to be sent (pending or sending) is.
+type OutboxLane struct {
+	Lane             string         `json:"lane"`
+	Statuses         map[string]int `json:"statuses"`
+	OldestPendingAt  *time.Time     `json:"oldest_pending_at"`
+	OldestPendingAge float64        `json:"oldest_pending_age_seconds"`
 }
 
 // Message statuses.
 const (
 	MessageCaptured = "captured" // no SendGrid key: kept to be read, not sent
+	MessageHeld     = "held"     // a staff alert waiting for its recipient's digest
+	MessageDigested = "digested" // a held alert listed in a digest that was queued
 	MessagePending  = "pending"
 	MessageSending  = "sending"
 	MessageSent     = "sent"
 	MessageFailed   = "failed"
 )
 
-// Recipient is someone an email goes to.
+// Recipient is someone an email goes to. UserID and Modes are set for
+// staff: how they chose to take each kind of alert.
 type Recipient struct {
-	Email string
-	Name  string
+	Email  string
+	Name   string
+	UserID string
+	Modes  map[string]string
 }

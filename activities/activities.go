@@ -1,6 +1,6 @@
 // Package activities holds the side effects of case workflows: projecting a
 // case to the read model, holding and posting money, and handing email to
-// the outbox and SendGrid.
+// the outbox.
 // Activities are methods on one struct holding their dependencies; workflows
 // refer to them through a typed nil pointer.
 package activities
@@ -22,10 +22,11 @@ type Activities struct {
 	Store  Projector
 	Ledger Ledger
 	// Outbox and Mail are for email; Mailer is nil without a SendGrid key,
-	// and messages are then captured, not sent.
+	// and messages are then captured, not sent. Alerts routes staff alerts.
 	Outbox Outbox
 	Mailer Mailer
 	Mail   MailSettings
+	Alerts casedesk.AlertRouting
 	// Now is the clock of posted entries; time.Now when nil.
 	Now func() time.Time
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -19,15 +18,12 @@ import (
 
 // Outbox keeps the email of cases in PostgreSQL.
 type Outbox interface {
-	Recipients(ctx context.Context, c casedesk.Case, audience string) ([]casedesk.Recipient, error)
+	Recipients(ctx context.Context, c casedesk.Case, audience string, target casedesk.StaffTarget) ([]casedesk.Recipient, error)
 	EnqueueMessages(ctx context.Context, msgs []casedesk.Message) error
-	OutboxMessages(ctx context.Context, caseID string) ([]casedesk.Message, error)
-	MarkSending(ctx context.Context, id string) error
-	MarkSent(ctx context.Context, id, sendGridID string, at time.Time) error
-	MarkFailed(ctx context.Context, id, reason string, final bool) error
 }
 
-// Mailer sends one email; mail.Sender is the real one.
+// Mailer sends one email; mail.Sender is the real one. Notify only checks
+// that there is one: the outbox dispatcher (package outbox) sends.
 type Mailer interface {
 	Send(ctx context.Context, m mail.Message) (string, error)
 }
@@ -47,42 +43,29 @@ type NotifyInput struct {
 	Events []casedesk.Event `json:"events"`
 }
 
-// Notify renders the email the events call for into the outbox (once per
-// case, event, kind and recipient, whatever retries happen) and sends what
-// the outbox holds for the case. Without a mailer (no SendGrid key) messages
-// are kept as captured, for people to read through the API. A SendGrid
-// refusal (4xx) fails the message for good; 429, 5xx and timeouts return an
-// error so the activity is retried with backoff. A message SendGrid accepted
-// is marked sent and never sent again.
+// Notify renders the email the events call for into the outbox, once per
+// case, event, kind and recipient whatever retries happen, in one batch of
+// inserts. It sends nothing: the outbox dispatcher does, each message on its
+// own schedule. Staff alerts go to whom the alert routing says, each
+// recipient's copy pending (sent at once, in one request with the other
+// recipients of the alert) or held for their digest. Without a mailer (no
+// SendGrid key) messages are kept as captured, for people to read through
+// the API.
 func (a *Activities) Notify(ctx context.Context, in NotifyInput) error {
-	if err := a.enqueue(ctx, in); err != nil {
-		return err
-	}
-	if a.Mailer == nil {
-		return nil
-	}
-	msgs, err := a.Outbox.OutboxMessages(ctx, in.Case.ID)
-	if err != nil {
-		return err
-	}
-	for _, m := range msgs {
-		if err := a.send(ctx, in.Case, m); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (a *Activities) enqueue(ctx context.Context, in NotifyInput) error {
 	c := in.Case
 	status := casedesk.MessagePending
 	if a.Mailer == nil {
 		status = casedesk.MessageCaptured
 	}
 	var msgs []casedesk.Message
+	inBatch := map[string]int{} // recipients so far of each staff alert, for its batch key
 	for _, e := range in.Events {
 		for _, n := range casedesk.Notices(c, e) {
-			recipients, err := a.Outbox.Recipients(ctx, c, n.Audience)
+			var target casedesk.StaffTarget
+			if n.Audience != casedesk.AudienceCustomer {
+				target = a.Alerts.Target(c, n)
+			}
+			recipients, err := a.Outbox.Recipients(ctx, c, n.Audience, target)
 			if err != nil {
 				return err
 			}
@@ -97,41 +80,29 @@ func (a *Activities) enqueue(ctx context.Context, in NotifyInput) error {
 				}
 				key := fmt.Sprintf("%s/%d/%s/%s", c.ID, e.Seq, n.Kind, strings.ToLower(r.Email))
 				sum := sha256.Sum256([]byte(key))
-				audience := casedesk.AudienceCustomer
-				if n.Audience != casedesk.AudienceCustomer {
-					audience = "staff"
+				m := casedesk.Message{ID: "M-" + strings.ToUpper(hex.EncodeToString(sum[:8])), CaseID: c.ID,
+					EventSeq: e.Seq, Kind: n.Kind, Audience: casedesk.AudienceCustomer, Recipient: r.Email, RecipientName: r.Name,
+					DedupeKey: key, Subject: subject, Text: text, HTML: html, Status: status, UserID: r.UserID}
+				switch {
+				case n.Audience == casedesk.AudienceCustomer:
+					if a.Mail.ReplyDomain != "" && len(a.Mail.Links.Secret) > 0 {
+						m.ReplyTo = a.Mail.Links.ReplyAddress(c.ID, a.Mail.ReplyDomain)
+					}
+				case status == casedesk.MessagePending && a.Alerts.Mode(n.Kind, r.Modes[n.Kind]) == casedesk.AlertDigest:
+					m.Audience, m.Status = "staff", casedesk.MessageHeld
+				default:
+					// Every recipient of one staff alert is one personalization
+					// of one request, up to SendGrid's limit per request.
+					m.Audience = "staff"
+					alert := fmt.Sprintf("%s/%d/%s", c.ID, e.Seq, n.Kind)
+					m.BatchKey = fmt.Sprintf("%s/%d", alert, inBatch[alert]/mail.MaxPersonalizations)
+					inBatch[alert]++
 				}
-				msgs = append(msgs, casedesk.Message{ID: "M-" + strings.ToUpper(hex.EncodeToString(sum[:8])), CaseID: c.ID,
-					EventSeq: e.Seq, Kind: n.Kind, Audience: audience, Recipient: r.Email, RecipientName: r.Name,
-					DedupeKey: key, Subject: subject, Text: text, HTML: html, Status: status})
+				msgs = append(msgs, m)
 			}
 		}
 	}
 	return a.Outbox.EnqueueMessages(ctx, msgs)
-}
-
-func (a *Activities) send(ctx context.Context, c casedesk.Case, m casedesk.Message) error {
-	if err := a.Outbox.MarkSending(ctx, m.ID); err != nil {
-		return err
-	}
-	out := mail.Message{Kind: m.Kind, CaseID: c.ID, DedupeKey: m.DedupeKey, From: a.Mail.From,
-		To: []mail.Address{{Email: m.Recipient, Name: m.RecipientName}}, Subject: m.Subject, Text: m.Text, HTML: m.HTML,
-		Categories: []string{m.Kind}, CustomArgs: map[string]string{"message_id": m.ID}}
-	if m.Audience == casedesk.AudienceCustomer && a.Mail.ReplyDomain != "" && len(a.Mail.Links.Secret) > 0 {
-		out.ReplyTo = &mail.Address{Email: a.Mail.Links.ReplyAddress(c.ID, a.Mail.ReplyDomain), Name: a.Mail.From.Name}
-	}
-	id, err := a.Mailer.Send(ctx, out)
-	if err == nil {
-		return a.Outbox.MarkSent(ctx, m.ID, id, a.now())
-	}
-	var se *mail.SendError
-	if errors.As(err, &se) && !se.Retryable {
-		return a.Outbox.MarkFailed(ctx, m.ID, se.Message, true)
-	}
-	if merr := a.Outbox.MarkFailed(ctx, m.ID, err.Error(), false); merr != nil {
-		return merr
-	}
-	return err // retried with backoff
 }
 
 // templateData fills what the templates of kind n need from event e.
@@ -153,7 +124,7 @@ func (a *Activities) templateData(c casedesk.Case, e casedesk.Event, n casedesk.
 			if ttl <= 0 {
 				ttl = 30 * 24 * time.Hour
 			}
-			d.CaseURL = a.Mail.PublicURL + "/c/" + a.Mail.Links.CaseToken(c.ID, a.now().Add(ttl))
+			d.CaseURL = a.Mail.PublicURL + "/c/" + a.Mail.Links.CustomerToken(c.ID, c.CustomerID, a.now().Add(ttl))
 			d.CSATURL = d.CaseURL + "#csat"
 		}
 	}

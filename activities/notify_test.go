@@ -2,10 +2,9 @@ package activities_test
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
@@ -13,7 +12,6 @@ import (
 	"time"
 
 	tlog "go.temporal.io/sdk/log"
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/casedesk/casedesk"
@@ -261,201 +259,75 @@ func TestNotifyPutsEachMessageInTheOutboxOnceWhateverTheRetries(t *testing.T) {
 	}
 }
 
-func TestNotifySendsThroughSendGridAndMarksEachMessageSent(t *testing.T) {
+func TestNotifyQueuesEmailForTheDispatcherAndSendsNothing(t *testing.T) {
 	n := newNotifyCase(t)
 	fake, _, sender := startSendGrid(t)
 	nt := newNotifier(n.db, sender)
-	before := time.Now()
 	if err := nt.notify(n.c, n.emailEvents()); err != nil {
 		t.Fatalf("Notify: %v", err)
 	}
-	accepted := fake.Accepted()
+	if fake.Requests() != 0 {
+		t.Fatalf("Notify made %d requests to SendGrid; sending is the dispatcher's", fake.Requests())
+	}
 	msgs := n.messages(t)
 	if got, want := kindsAndRecipients(msgs), n.wantMessages(); !slices.Equal(got, want) {
 		t.Fatalf("the outbox holds %v, want %v", got, want)
 	}
-	if len(accepted) != len(msgs) {
-		t.Fatalf("SendGrid accepted %d emails for %d messages", len(accepted), len(msgs))
-	}
-	byID := map[string]sendgridfake.Accepted{}
-	for _, a := range accepted {
-		byID[a.Mail.CustomArgs["message_id"]] = a
-	}
+	batches := map[string][]string{}
 	for _, m := range msgs {
-		a, ok := byID[m.ID]
-		if !ok {
-			t.Errorf("%s to %s never reached SendGrid", m.Kind, m.Recipient)
-			continue
-		}
-		if m.Status != casedesk.MessageSent || m.SendGridID != a.MessageID || m.Attempts != 1 || m.LastError != "" ||
-			m.SentAt == nil || m.SentAt.Before(before.Add(-time.Second)) {
-			t.Errorf("%s to %s: status %s, SendGrid ID %q (SendGrid answered %q), attempts %d, error %q, sent %v",
-				m.Kind, m.Recipient, m.Status, m.SendGridID, a.MessageID, m.Attempts, m.LastError, m.SentAt)
-		}
-		p := a.Mail.Personalizations
-		if len(p) != 1 || len(p[0].To) != 1 || p[0].To[0].Email != m.Recipient {
-			t.Errorf("%s went to %+v, want %s alone", m.Kind, p, m.Recipient)
-		}
-		if a.Mail.Subject != m.Subject || a.Mail.From.Email != "support@casedesk.test" {
-			t.Errorf("%s: subject %q from %q, want %q from support@casedesk.test", m.Kind, a.Mail.Subject, a.Mail.From.Email, m.Subject)
-		}
-		if args := a.Mail.CustomArgs; args[mail.ArgCaseID] != n.c.ID || args[mail.ArgKind] != m.Kind || args[mail.ArgDedupeKey] != m.DedupeKey {
-			t.Errorf("%s: custom_args %v do not name the case, kind and dedupe key", m.Kind, args)
-		}
-		if c := a.Mail.Content; len(c) != 2 || c[0].Type != "text/plain" || c[0].Value != m.Text || c[1].Type != "text/html" {
-			t.Errorf("%s: content %+v, want the plain text then HTML", m.Kind, c)
+		if m.Status != casedesk.MessagePending || m.Attempts != 0 {
+			t.Errorf("%s to %s is %s after %d attempts, want pending and untried", m.Kind, m.Recipient, m.Status, m.Attempts)
 		}
 		if m.Audience == casedesk.AudienceCustomer {
-			if a.Mail.ReplyTo == nil || a.Mail.ReplyTo.Email != signer.ReplyAddress(n.c.ID, replyDomain) {
-				t.Errorf("%s to the customer: reply-to %+v, want the case's signed reply address", m.Kind, a.Mail.ReplyTo)
+			if m.ReplyTo != signer.ReplyAddress(n.c.ID, replyDomain) || m.BatchKey != "" {
+				t.Errorf("%s to the customer: reply-to %q, batch %q; want the signed reply address, alone", m.Kind, m.ReplyTo, m.BatchKey)
 			}
-		} else if a.Mail.ReplyTo != nil {
-			t.Errorf("%s to staff has a reply-to %+v", m.Kind, a.Mail.ReplyTo)
+			continue
 		}
+		if m.ReplyTo != "" || m.BatchKey == "" || m.UserID == "" {
+			t.Errorf("%s to %s: reply-to %q, batch %q, user %q", m.Kind, m.Recipient, m.ReplyTo, m.BatchKey, m.UserID)
+		}
+		batches[m.BatchKey] = append(batches[m.BatchKey], m.Kind)
 	}
+	// sla_warning to the assignee; sla_breach to both supervisors and the assignee in one request.
+	var sizes []int
+	for _, kinds := range batches {
+		sizes = append(sizes, len(kinds))
+	}
+	slices.Sort(sizes)
+	if !slices.Equal(sizes, []int{1, 3}) {
+		t.Errorf("staff batches %v, want the warning alone and the breach's three recipients together", batches)
+	}
+}
 
-	// The activity again (a retry, or the next batch): nothing sent is sent twice.
+func TestNotifyRoutesStaffAlertsAsConfiguredAndHoldsDigests(t *testing.T) {
+	n := newNotifyCase(t)
+	_, _, sender := startSendGrid(t)
+	nt := newNotifier(n.db, sender)
+	// Only the first supervisor's team takes inquiries; the second takes
+	// breaches as a digest (but gets no breach: not on the team).
+	nt.acts.Alerts = casedesk.AlertRouting{
+		Routes: map[string]string{casedesk.MailSLABreach: casedesk.RouteTeam},
+		Teams:  []casedesk.Team{{Name: "inquiries", Types: []casedesk.Type{casedesk.TypeInquiry}, Supervisors: []string{n.supervisors[0].ID}}},
+	}
+	if err := n.db.SetAlertMode(context.Background(), n.assignee.ID, casedesk.MailSLAWarning, casedesk.AlertDigest); err != nil {
+		t.Fatal(err)
+	}
 	if err := nt.notify(n.c, n.emailEvents()); err != nil {
-		t.Fatalf("Notify again: %v", err)
+		t.Fatalf("Notify: %v", err)
 	}
-	if got := len(fake.Accepted()); got != len(msgs) {
-		t.Errorf("after a second run SendGrid has %d emails, want still %d", got, len(msgs))
-	}
+	got := map[string]string{}
 	for _, m := range n.messages(t) {
-		if m.Status != casedesk.MessageSent || m.Attempts != 1 {
-			t.Errorf("after a second run %s to %s is %s after %d attempts", m.Kind, m.Recipient, m.Status, m.Attempts)
+		if m.Audience != casedesk.AudienceCustomer {
+			got[m.Kind+" "+m.Recipient] = m.Status
 		}
 	}
-}
-
-func TestARetryableSendGridFailureLeavesTheMessageForTheRetry(t *testing.T) {
-	closed := httptest.NewServer(http.NotFoundHandler())
-	closed.Close() // nothing listens here any more
-	for _, tt := range []struct {
-		name   string
-		status int // armed on the stand-in; 0: SendGrid is unreachable
-		reason string
-	}{
-		{"500", http.StatusInternalServerError, "500"},
-		{"503", http.StatusServiceUnavailable, "503"},
-		{"429", http.StatusTooManyRequests, "429"},
-		{"unreachable", 0, "sending failed"},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			n := newNotifyCase(t)
-			fake, _, sender := startSendGrid(t)
-			var mailer activities.Mailer = sender
-			if tt.status != 0 {
-				fake.FailNext(tt.status, 1)
-			} else {
-				mailer = mail.NewSender(sendGridKey, closed.URL, 2*time.Second)
-			}
-			nt := newNotifier(n.db, mailer)
-			err := nt.notify(n.c, n.emailEvents())
-			if err == nil {
-				t.Fatal("Notify succeeded though SendGrid failed")
-			}
-			var ae *temporal.ApplicationError
-			if !errors.As(err, &ae) || ae.NonRetryable() || !strings.Contains(err.Error(), tt.reason) {
-				t.Fatalf("Notify returned %v, want a retryable failure naming %q", err, tt.reason)
-			}
-			msgs := n.messages(t)
-			if got, want := kindsAndRecipients(msgs), n.wantMessages(); !slices.Equal(got, want) {
-				t.Fatalf("the outbox holds %v, want %v", got, want)
-			}
-			var tried []casedesk.Message
-			for _, m := range msgs {
-				if m.Status != casedesk.MessagePending || m.SendGridID != "" || m.SentAt != nil {
-					t.Errorf("%s to %s is %s (%q) after the failure, want pending", m.Kind, m.Recipient, m.Status, m.SendGridID)
-				}
-				if m.Attempts > 0 {
-					tried = append(tried, m)
-				}
-			}
-			if len(tried) != 1 || tried[0].Attempts != 1 || !strings.Contains(tried[0].LastError, tt.reason) {
-				t.Fatalf("tried %+v, want one message tried once with an error naming %q", tried, tt.reason)
-			}
-			if len(fake.Accepted()) != 0 {
-				t.Fatalf("SendGrid accepted %d emails", len(fake.Accepted()))
-			}
-
-			// Temporal retries the activity against a SendGrid that is back.
-			nt = newNotifier(n.db, sender)
-			if err := nt.notify(n.c, n.emailEvents()); err != nil {
-				t.Fatalf("the retry: %v", err)
-			}
-			perMessage := map[string]int{}
-			for _, a := range fake.Accepted() {
-				perMessage[a.Mail.CustomArgs["message_id"]]++
-			}
-			for _, m := range n.messages(t) {
-				wantAttempts := 1
-				if m.ID == tried[0].ID {
-					wantAttempts = 2
-				}
-				if m.Status != casedesk.MessageSent || m.Attempts != wantAttempts || m.LastError != "" || perMessage[m.ID] != 1 {
-					t.Errorf("after the retry %s to %s is %s after %d attempts (want %d), error %q, accepted %d times",
-						m.Kind, m.Recipient, m.Status, m.Attempts, wantAttempts, m.LastError, perMessage[m.ID])
-				}
-			}
-		})
+	want := map[string]string{
+		casedesk.MailSLAWarning + " " + n.assignee.Email:      casedesk.MessageHeld,
+		casedesk.MailSLABreach + " " + n.assignee.Email:       casedesk.MessagePending,
+		casedesk.MailSLABreach + " " + n.supervisors[0].Email: casedesk.MessagePending,
 	}
-}
-
-func TestAPermanentSendGridFailureMarksTheMessageFailed(t *testing.T) {
-	t.Run("a refused message fails alone", func(t *testing.T) {
-		n := newNotifyCase(t)
-		fake, _, sender := startSendGrid(t)
-		fake.FailNext(http.StatusBadRequest, 1) // the first send is refused
-		nt := newNotifier(n.db, sender)
-		if err := nt.notify(n.c, n.emailEvents()); err != nil {
-			t.Fatalf("Notify returned %v: a refused message must not make the activity retry", err)
-		}
-		msgs := n.messages(t)
-		var failed []casedesk.Message
-		for _, m := range msgs {
-			switch m.Status {
-			case casedesk.MessageFailed:
-				failed = append(failed, m)
-			case casedesk.MessageSent:
-			default:
-				t.Errorf("%s to %s is %s, want sent or failed", m.Kind, m.Recipient, m.Status)
-			}
-		}
-		if len(failed) != 1 || failed[0].Attempts != 1 || !strings.Contains(failed[0].LastError, "400") || failed[0].SentAt != nil {
-			t.Fatalf("failed messages %+v, want one failed once with SendGrid's 400", failed)
-		}
-		if got := len(fake.Accepted()); got != len(msgs)-1 {
-			t.Fatalf("SendGrid accepted %d emails, want the %d others", got, len(msgs)-1)
-		}
-		// Another run of the activity does not try the failed message again.
-		if err := nt.notify(n.c, n.emailEvents()); err != nil {
-			t.Fatal(err)
-		}
-		if got := len(fake.Accepted()); got != len(msgs)-1 {
-			t.Errorf("after another run SendGrid accepted %d emails, want still %d", got, len(msgs)-1)
-		}
-		for _, m := range n.messages(t) {
-			if m.ID == failed[0].ID && (m.Status != casedesk.MessageFailed || m.Attempts != 1) {
-				t.Errorf("the failed message is now %s after %d attempts", m.Status, m.Attempts)
-			}
-		}
-	})
-
-	t.Run("a wrong API key fails every message", func(t *testing.T) {
-		n := newNotifyCase(t)
-		fake, url, _ := startSendGrid(t)
-		nt := newNotifier(n.db, mail.NewSender("SG.not-the-key-of-this-account", url, 5*time.Second))
-		if err := nt.notify(n.c, n.emailEvents()); err != nil {
-			t.Fatalf("Notify returned %v: a refused key must not make the activity retry", err)
-		}
-		for _, m := range n.messages(t) {
-			if m.Status != casedesk.MessageFailed || m.Attempts != 1 || !strings.Contains(m.LastError, "401") {
-				t.Errorf("%s to %s: %s after %d attempts, error %q; want failed with SendGrid's 401", m.Kind, m.Recipient, m.Status, m.Attempts, m.LastError)
-			}
-		}
-		if fake.Requests() != len(n.wantMessages()) || len(fake.Accepted()) != 0 {
-			t.Errorf("SendGrid saw %d requests and accepted %d, want %d refused", fake.Requests(), len(fake.Accepted()), len(n.wantMessages()))
-		}
-	})
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("staff messages %v, want %v", got, want)
+	}
 }

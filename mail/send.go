@@ -25,6 +25,10 @@ import (
 // DefaultBaseURL is SendGrid's API host.
 const DefaultBaseURL = "https://api.sendgrid.com"
 
+// MaxPersonalizations is how many recipients one Mail Send request may
+// have, each in a personalization of their own.
+const MaxPersonalizations = 1000
+
 // DefaultTimeout bounds one Send when NewSender is given no timeout.
 const DefaultTimeout = 10 * time.Second
 
@@ -51,9 +55,13 @@ type Message struct {
 	CaseID    string
 	DedupeKey string // the outbox's key for this (case, event)
 	From      Address
-	// To receives the message; each address gets its own copy, so recipients
-	// never see each other's addresses.
-	To         []Address
+	// To receives the message; each address gets its own copy (its own
+	// personalization), so recipients never see each other's addresses.
+	To []Address
+	// ToArgs, when set, holds for each address of To the custom args of its
+	// personalization (which SendGrid adds to the message's own in the
+	// delivery events of that recipient).
+	ToArgs     []map[string]string
 	ReplyTo    *Address
 	Subject    string
 	Text, HTML string
@@ -135,15 +143,65 @@ func (s *Sender) Send(ctx context.Context, m Message) (messageID string, err err
 	return "", e
 }
 
+// ActivityPath is the route of the Email Activity API (a paid SendGrid
+// add-on, limited to 6 requests a minute).
+const ActivityPath = "/v3/messages"
+
+// Lookup asks SendGrid's Email Activity API whether it accepted a message
+// whose custom arg name is value, and returns the X-Message-Id of the
+// request that carried it. found is false when SendGrid knows no such
+// message, which is only proof once its activity feed caught up (seconds to
+// minutes after the send). Any failure, including an account without the
+// add-on (401, 403, 404), is a *SendError.
+func (s *Sender) Lookup(ctx context.Context, name, value string) (messageID string, found bool, err error) {
+	req := sendgrid.GetRequest(s.apiKey, ActivityPath, s.baseURL)
+	req.Method = http.MethodGet
+	req.QueryParams = map[string]string{"limit": "10", "query": fmt.Sprintf("unique_args['%s']=%q", name, value)}
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	res, err := sendgrid.MakeRequestWithContext(ctx, req)
+	if err != nil {
+		return "", false, &SendError{Retryable: true, Message: s.redact("activity lookup failed: " + err.Error()), Err: err}
+	}
+	if res.StatusCode != http.StatusOK {
+		e := &SendError{Status: res.StatusCode,
+			Retryable: res.StatusCode == http.StatusTooManyRequests || res.StatusCode >= 500,
+			Message:   s.redact(fmt.Sprintf("activity lookup: %d %s%s", res.StatusCode, http.StatusText(res.StatusCode), describeErrors(res.Body)))}
+		if e.Retryable {
+			e.RetryAfter = retryAfter(http.Header(res.Headers), s.now())
+		}
+		return "", false, e
+	}
+	var body struct {
+		Messages []struct {
+			MsgID string `json:"msg_id"`
+		} `json:"messages"`
+	}
+	if err := json.Unmarshal([]byte(res.Body), &body); err != nil {
+		return "", false, &SendError{Status: res.StatusCode, Retryable: true, Message: "activity lookup: an answer that is not JSON"}
+	}
+	if len(body.Messages) == 0 {
+		return "", false, nil
+	}
+	// msg_id is the X-Message-Id, a dot, and where SendGrid filtered it.
+	id, _, _ := strings.Cut(body.Messages[0].MsgID, ".")
+	return id, true, nil
+}
+
 // v3Body builds the Mail Send body: one personalization per recipient, plain
 // text before HTML as SendGrid requires, and the matching custom_args.
 func v3Body(m Message) *sgmail.SGMailV3 {
 	b := sgmail.NewV3Mail()
 	b.SetFrom(sgmail.NewEmail(m.From.Name, m.From.Email))
 	b.Subject = m.Subject
-	for _, to := range m.To {
+	for i, to := range m.To {
 		p := sgmail.NewPersonalization()
 		p.AddTos(sgmail.NewEmail(to.Name, to.Email))
+		if i < len(m.ToArgs) {
+			for k, v := range m.ToArgs[i] {
+				p.SetCustomArg(k, v)
+			}
+		}
 		b.AddPersonalizations(p)
 	}
 	if m.ReplyTo != nil {

@@ -10,35 +10,42 @@ import (
 	"github.com/casedesk/casedesk"
 )
 
-// Recipients returns who audience is for case c: the customer, the assignee
-// or every user of casedesk.SupervisorRoles.
-func (db *DB) Recipients(ctx context.Context, c casedesk.Case, audience string) ([]casedesk.Recipient, error) {
-	var rows pgx.Rows
-	var err error
-	switch audience {
-	case casedesk.AudienceCustomer:
-		rows, err = db.Pool.Query(ctx, `SELECT email, name FROM customers WHERE id = $1`, c.CustomerID)
-	case casedesk.AudienceAssignee:
-		rows, err = db.Pool.Query(ctx, `SELECT email, name FROM users WHERE id = $1`, c.AssigneeID)
-	case casedesk.AudienceSupervisors:
-		rows, err = db.Pool.Query(ctx, `SELECT email, name FROM users WHERE role = ANY($1) ORDER BY id`,
-			roleNames(casedesk.SupervisorRoles))
-	default:
+// Recipients returns who audience is for case c: the customer, or the staff
+// of target (its users and everyone with its roles), each with the alert
+// modes they chose.
+func (db *DB) Recipients(ctx context.Context, c casedesk.Case, audience string, target casedesk.StaffTarget) ([]casedesk.Recipient, error) {
+	if audience == casedesk.AudienceCustomer {
+		rows, err := db.Pool.Query(ctx, `SELECT email, name FROM customers WHERE id = $1`, c.CustomerID)
+		if err != nil {
+			return nil, err
+		}
+		return pgx.CollectRows(rows, func(row pgx.CollectableRow) (casedesk.Recipient, error) {
+			var r casedesk.Recipient
+			return r, row.Scan(&r.Email, &r.Name)
+		})
+	}
+	if audience != casedesk.AudienceAssignee && audience != casedesk.AudienceSupervisors {
 		return nil, errors.New("unknown audience " + audience)
 	}
+	rows, err := db.Pool.Query(ctx, `
+		SELECT u.id, u.email, u.name,
+			coalesce((SELECT jsonb_object_agg(p.kind, p.mode) FROM alert_preferences p WHERE p.user_id = u.id), '{}')
+		FROM users u WHERE u.id = ANY($1) OR u.role = ANY($2) ORDER BY u.id`,
+		nonNil(target.UserIDs), roleNames(target.Roles))
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []casedesk.Recipient
-	for rows.Next() {
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (casedesk.Recipient, error) {
 		var r casedesk.Recipient
-		if err := rows.Scan(&r.Email, &r.Name); err != nil {
-			return nil, err
-		}
-		out = append(out, r)
+		return r, row.Scan(&r.UserID, &r.Email, &r.Name, &r.Modes)
+	})
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
 	}
-	return out, rows.Err()
+	return s
 }
 
 // roleNames is roles as SQL text values.
@@ -60,18 +67,18 @@ func (db *DB) EnqueueMessages(ctx context.Context, msgs []casedesk.Message) erro
 	for _, m := range msgs {
 		batch.Queue(`
 			INSERT INTO messages (id, case_id, event_seq, kind, audience, recipient, recipient_name, dedupe_key,
-				subject, body_text, body_html, status)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+				subject, body_text, body_html, status, batch_key, reply_to, user_id)
+			VALUES ($1, nullif($2, ''), $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, nullif($13, ''), $14, nullif($15, ''))
 			ON CONFLICT (dedupe_key) DO NOTHING`,
 			m.ID, m.CaseID, m.EventSeq, m.Kind, m.Audience, m.Recipient, m.RecipientName, m.DedupeKey,
-			m.Subject, m.Text, m.HTML, m.Status)
+			m.Subject, m.Text, m.HTML, m.Status, m.BatchKey, m.ReplyTo, m.UserID)
 	}
 	return db.Pool.SendBatch(ctx, batch).Close()
 }
 
-const messageColumns = `id, case_id, event_seq, kind, audience, recipient, recipient_name, dedupe_key, subject,
+const messageColumns = `id, coalesce(case_id, ''), event_seq, kind, audience, recipient, recipient_name, dedupe_key, subject,
 	body_text, body_html, status, coalesce(sendgrid_message_id, ''), coalesce(delivery_status, ''), attempts,
-	coalesce(last_error, ''), created_at, sent_at`
+	coalesce(last_error, ''), created_at, sent_at, next_attempt_at, coalesce(batch_key, ''), reply_to, coalesce(user_id, '')`
 
 func scanMessages(rows pgx.Rows) ([]casedesk.Message, error) {
 	defer rows.Close()
@@ -80,7 +87,7 @@ func scanMessages(rows pgx.Rows) ([]casedesk.Message, error) {
 		var m casedesk.Message
 		if err := rows.Scan(&m.ID, &m.CaseID, &m.EventSeq, &m.Kind, &m.Audience, &m.Recipient, &m.RecipientName,
 			&m.DedupeKey, &m.Subject, &m.Text, &m.HTML, &m.Status, &m.SendGridID, &m.DeliveryStatus, &m.Attempts,
-			&m.LastError, &m.CreatedAt, &m.SentAt); err != nil {
+			&m.LastError, &m.CreatedAt, &m.SentAt, &m.NextAttemptAt, &m.BatchKey, &m.ReplyTo, &m.UserID); err != nil {
 			return nil, err
 		}
 		out = append(out, m)
@@ -107,38 +114,15 @@ func (db *DB) CaseMessages(ctx context.Context, caseID string) ([]casedesk.Messa
 	return scanMessages(rows)
 }
 
-// MarkSending records an attempt to send message id.
-func (db *DB) MarkSending(ctx context.Context, id string) error {
-	_, err := db.Pool.Exec(ctx, `UPDATE messages SET status = 'sending', attempts = attempts + 1
-		WHERE id = $1 AND status IN ('pending', 'sending')`, id)
-	return err
-}
-
-// MarkSent records that SendGrid accepted message id: it is never sent again.
-func (db *DB) MarkSent(ctx context.Context, id, sendGridID string, at time.Time) error {
-	_, err := db.Pool.Exec(ctx, `UPDATE messages SET status = 'sent', sendgrid_message_id = nullif($2, ''),
-		sent_at = $3, last_error = NULL WHERE id = $1`, id, sendGridID, at)
-	return err
-}
-
-// MarkFailed records a failed attempt; a final failure is not retried.
-func (db *DB) MarkFailed(ctx context.Context, id, reason string, final bool) error {
-	status := casedesk.MessagePending
-	if final {
-		status = casedesk.MessageFailed
-	}
-	_, err := db.Pool.Exec(ctx, `UPDATE messages SET status = $2, last_error = $3 WHERE id = $1 AND status <> 'sent'`,
-		id, status, reason)
-	return err
-}
-
 // RecordDeliveryEvent stores e on its message (once) and returns whether a
 // message matched. A bounce or drop of a customer address marks the customer.
 func (db *DB) RecordDeliveryEvent(ctx context.Context, e casedesk.DeliveryEvent) (bool, error) {
 	matched := false
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
 		var id, caseID, audience string
-		err := tx.QueryRow(ctx, `SELECT id, case_id, audience FROM messages WHERE sendgrid_message_id = $1`, e.SendGridID).
+		// The recipients of one request share its ID: match the address too.
+		err := tx.QueryRow(ctx, `SELECT id, coalesce(case_id, ''), audience FROM messages WHERE sendgrid_message_id = $1
+			ORDER BY lower(recipient) = lower($2) DESC, id LIMIT 1`, e.SendGridID, e.Email).
 			Scan(&id, &caseID, &audience)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil

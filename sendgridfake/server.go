@@ -3,10 +3,16 @@
 // SendGrid documents them, answers 202 with an X-Message-Id, and records what
 // it accepted, so the real SendGrid client can be tested without the network.
 //
-// Besides the API it serves two control routes for tests and local use:
+// It also answers the Email Activity API's search for a custom arg
+// (GET /v3/messages?query=unique_args['message_id']="M-1"), which finds
+// what it accepted at once, as SendGrid's feed does once it caught up.
+//
+// Besides the API it serves control routes for tests and local use:
 //
 //	GET  /_fake/messages              the accepted messages, as JSON, in order
 //	POST /_fake/fail?status=500&n=2   answer the next n sends with status
+//	POST /_fake/fail?status=500&every=4  answer every 4th send with status, until reset
+//	POST /_fake/latency?ms=150        answer each send after this long
 //	POST /_fake/reset                 forget messages, counters and failures
 package sendgridfake
 
@@ -22,6 +28,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -91,12 +98,14 @@ type Server struct {
 	apiKey string
 	now    func() time.Time
 
-	mu       sync.Mutex
-	requests int
-	failLeft int
-	failWith int
-	accepted []Accepted
-	onAccept func(Accepted)
+	mu        sync.Mutex
+	requests  int
+	failLeft  int
+	failWith  int
+	failEvery int
+	latency   time.Duration
+	accepted  []Accepted
+	onAccept  func(Accepted)
 }
 
 // New returns a fake that accepts requests bearing apiKey. An empty key
@@ -130,6 +139,37 @@ func (s *Server) FailNext(status, n int) {
 	s.failWith, s.failLeft = status, max(n, 0)
 }
 
+// FailEvery makes every nth request to the Mail Send API fail with status,
+// until Reset or another arming; n <= 0 disarms. status must be 400 to 599.
+func (s *Server) FailEvery(status, n int) {
+	if status < 400 || status > 599 {
+		panic(fmt.Sprintf("sendgridfake: FailEvery status %d is not an error status", status))
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failWith, s.failLeft, s.failEvery = status, 0, max(n, 0)
+}
+
+// SetLatency makes every request to the Mail Send API wait d before it is
+// answered (after it is decided), as a distant SendGrid would.
+func (s *Server) SetLatency(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.latency = d
+}
+
+// Personalizations returns how many personalizations the accepted requests
+// held in all: the emails SendGrid would deliver.
+func (s *Server) Personalizations() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, a := range s.accepted {
+		n += len(a.Mail.Personalizations)
+	}
+	return n
+}
+
 // Accepted returns the accepted requests, oldest first.
 func (s *Server) Accepted() []Accepted {
 	s.mu.Lock()
@@ -152,7 +192,7 @@ func (s *Server) Requests() int {
 func (s *Server) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.requests, s.failLeft, s.failWith, s.accepted = 0, 0, 0, nil
+	s.requests, s.failLeft, s.failWith, s.failEvery, s.latency, s.accepted = 0, 0, 0, 0, 0, nil
 }
 
 // ServeHTTP serves the Mail Send API and the /_fake/ control routes.
@@ -166,13 +206,23 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveFail(w, r)
 	case "/_fake/reset":
 		s.serveReset(w, r)
+	case "/_fake/latency":
+		s.serveLatency(w, r)
+	case ActivityPath:
+		s.serveActivity(w, r)
 	default:
 		writeErrors(w, http.StatusNotFound, apiError{Message: "not found"})
 	}
 }
 
 func (s *Server) serveSend(w http.ResponseWriter, r *http.Request) {
-	if status, ok := s.countRequest(); ok {
+	status, fail, latency := s.countRequest()
+	if latency > 0 {
+		// The answer is decided; the client sees it late (or never, if it
+		// gives up or dies meanwhile: the message is accepted all the same).
+		defer time.Sleep(latency)
+	}
+	if fail {
 		s.writeArmedFailure(w, status)
 		return
 	}
@@ -223,16 +273,19 @@ func (s *Server) serveSend(w http.ResponseWriter, r *http.Request) {
 }
 
 // countRequest counts a request to the send route and reports whether an
-// armed failure takes it, with which status.
-func (s *Server) countRequest() (int, bool) {
+// armed failure takes it, with which status, and the latency to answer with.
+func (s *Server) countRequest() (status int, fail bool, latency time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.requests++
+	if s.failEvery > 0 && s.requests%s.failEvery == 0 {
+		return s.failWith, true, s.latency
+	}
 	if s.failLeft == 0 {
-		return 0, false
+		return 0, false, s.latency
 	}
 	s.failLeft--
-	return s.failWith, true
+	return s.failWith, true, s.latency
 }
 
 func (s *Server) writeArmedFailure(w http.ResponseWriter, status int) {
@@ -326,6 +379,16 @@ func (s *Server) serveFail(w http.ResponseWriter, r *http.Request) {
 		writeErrors(w, http.StatusBadRequest, apiError{Message: "status must be an HTTP error status, 400 to 599", Field: ptr("status")})
 		return
 	}
+	if v := q.Get("every"); v != "" {
+		every, err := strconv.Atoi(v)
+		if err != nil || every < 0 {
+			writeErrors(w, http.StatusBadRequest, apiError{Message: "every must be a whole number, 0 or more", Field: ptr("every")})
+			return
+		}
+		s.FailEvery(status, every)
+		writeJSON(w, http.StatusOK, map[string]int{"status": status, "every": every})
+		return
+	}
 	n := 1
 	if v := q.Get("n"); v != "" {
 		if n, err = strconv.Atoi(v); err != nil || n < 0 {
@@ -345,6 +408,71 @@ func (s *Server) serveReset(w http.ResponseWriter, r *http.Request) {
 	}
 	s.Reset()
 	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) serveLatency(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		writeErrors(w, http.StatusMethodNotAllowed, apiError{Message: "method not allowed"})
+		return
+	}
+	ms, err := strconv.Atoi(r.URL.Query().Get("ms"))
+	if err != nil || ms < 0 {
+		writeErrors(w, http.StatusBadRequest, apiError{Message: "ms must be a whole number of milliseconds", Field: ptr("ms")})
+		return
+	}
+	s.SetLatency(time.Duration(ms) * time.Millisecond)
+	writeJSON(w, http.StatusOK, map[string]int{"ms": ms})
+}
+
+// ActivityPath is the route of SendGrid's Email Activity API.
+const ActivityPath = "/v3/messages"
+
+// activityQuery is the one Email Activity query the fake answers: a custom
+// arg (SendGrid's unique_args) equal to a value.
+var activityQuery = regexp.MustCompile(`^unique_args\['([A-Za-z0-9_]+)'\]="([^"]*)"$`)
+
+// serveActivity answers GET /v3/messages?query=unique_args['k']="v" with the
+// accepted messages whose custom args (the message's, or a
+// personalization's) have k = v, as SendGrid's activity feed lists them.
+func (s *Server) serveActivity(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet {
+		w.Header().Set("Allow", http.MethodGet)
+		writeErrors(w, http.StatusMethodNotAllowed, apiError{Message: "method not allowed"})
+		return
+	}
+	if !s.authorized(r.Header.Get("Authorization")) {
+		writeErrors(w, http.StatusUnauthorized, apiError{Message: "authorization required"})
+		return
+	}
+	m := activityQuery.FindStringSubmatch(r.URL.Query().Get("query"))
+	if m == nil {
+		writeErrors(w, http.StatusBadRequest, apiError{Message: "invalid query; this stand-in answers unique_args['name']=\"value\" only", Field: ptr("query")})
+		return
+	}
+	key, value := m[1], m[2]
+	type found struct {
+		MsgID     string `json:"msg_id"`
+		FromEmail string `json:"from_email"`
+		Subject   string `json:"subject"`
+		ToEmail   string `json:"to_email"`
+		Status    string `json:"status"`
+	}
+	out := []found{}
+	for _, a := range s.Accepted() {
+		for i, p := range a.Mail.Personalizations {
+			v, ok := p.CustomArgs[key]
+			if !ok {
+				v, ok = a.Mail.CustomArgs[key]
+			}
+			if !ok || v != value || len(p.To) == 0 {
+				continue
+			}
+			out = append(out, found{MsgID: fmt.Sprintf("%s.filterdrecv-fake-%d", a.MessageID, i), FromEmail: a.Mail.From.Email,
+				Subject: a.Mail.Subject, ToEmail: p.To[0].Email, Status: "processed"})
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"messages": out})
 }
 
 // apiError is one entry of SendGrid's error body; field and help are null
