@@ -3,6 +3,15 @@
 # casedesk: one static binary with the subcommands api, worker, dev, migrate
 # and seed. docker-compose.yml runs each as its own service.
 
+# The web console, embedded into the binary by the Go package web.
+FROM node:20-bookworm AS console
+WORKDIR /src
+COPY web/package.json web/package-lock.json web/
+RUN cd web && npm ci --no-audit --no-fund
+COPY api/openapi.json api/
+COPY web/ web/
+RUN cd web && npm run build
+
 FROM golang:1.26 AS build
 WORKDIR /src
 # Static binary: the runtime image has no libc.
@@ -11,6 +20,7 @@ ENV CGO_ENABLED=0
 COPY go.mod go.sum ./
 RUN --mount=type=cache,target=/go/pkg/mod go mod download
 COPY . .
+COPY --from=console /src/web/dist/app web/dist/app
 RUN --mount=type=cache,target=/go/pkg/mod \
     --mount=type=cache,target=/root/.cache/go-build \
     go build -trimpath -ldflags='-s -w' -o /out/casedesk ./cmd/casedesk

@@ -10,8 +10,17 @@ export function useLiveUpdates(qc: QueryClient): LiveState {
   const [state, setState] = useState<LiveState>("connecting");
   useEffect(() => {
     const es = new EventSource("/v1/stream");
-    es.onopen = () => setState("live");
-    es.onerror = () => setState(es.readyState === EventSource.CLOSED ? "offline" : "connecting");
+    let dropped = false;
+    es.onopen = () => {
+      setState("live");
+      // Changes made while the stream was down were not told: reread.
+      if (dropped) qc.invalidateQueries();
+      dropped = false;
+    };
+    es.onerror = () => {
+      dropped = true;
+      setState(es.readyState === EventSource.CLOSED ? "offline" : "connecting");
+    };
     es.addEventListener("case", (e) => {
       const { id } = JSON.parse((e as MessageEvent).data) as { id: string; version: number };
       // The case, its timeline, email and actions are keyed by its ID.
