@@ -135,7 +135,9 @@ func TestSignedDeliveryEventsAreRecordedAndForgedOnesRefused(t *testing.T) {
 		msgs, _ = s.db.CaseMessages(ctx, id)
 		return len(msgs) > 0
 	})
-	if err := s.db.MarkSent(ctx, msgs[0].ID, "sgmsg123abc", time.Now()); err != nil {
+	// As if SendGrid had accepted the captured message.
+	if _, err := s.db.Pool.Exec(ctx, `UPDATE messages SET status = 'sent', sendgrid_message_id = 'sgmsg123abc', sent_at = now()
+		WHERE id = $1`, msgs[0].ID); err != nil {
 		t.Fatal(err)
 	}
 	event := func(kind string) string {
