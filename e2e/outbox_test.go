@@ -84,7 +84,7 @@ func TestEmailKeepsUpWithAFlakySendGridAndFortySupervisors(t *testing.T) {
 		second = token
 	}
 	agent, sup := s.as(casedesk.RoleAgent), s.as(casedesk.RoleSupervisor)
-	p := s.payment("100000.00", "USD")
+	p := s.payment("1000000.00", "USD")
 	for range cases {
 		id := s.openVerified()
 		expect(t, s.call("POST", "/v1/cases/"+id+"/reply", agent, map[string]any{"body": "We are on it."}), http.StatusOK)
