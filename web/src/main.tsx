@@ -1,5 +1,5 @@
 import { QueryClient, QueryClientProvider, useQueryClient } from "@tanstack/react-query";
-import { StrictMode, useEffect, useState } from "react";
+import { lazy, StrictMode, Suspense, useEffect, useState } from "react";
 import { createRoot } from "react-dom/client";
 import { BrowserRouter, Navigate, NavLink, Route, Routes } from "react-router";
 import { ApiError, whenSignedOut } from "./api/client";
@@ -8,6 +8,7 @@ import { useLiveUpdates } from "./live";
 import { Admin } from "./pages/Admin";
 import { Approvals } from "./pages/Approvals";
 import { CasePage } from "./pages/Case";
+import { CaseList } from "./pages/CaseList";
 import { Queues } from "./pages/Queues";
 import { sessionKey, SignIn, useSession, useSignOut } from "./session";
 import "./styles.css";
@@ -21,6 +22,9 @@ const queryClient = new QueryClient({
     },
   },
 });
+// The dashboard brings its chart library; it loads when first opened.
+const Dashboard = lazy(() => import("./pages/Dashboard").then((m) => ({ default: m.Dashboard })));
+
 whenSignedOut(() => queryClient.setQueryData(sessionKey, null));
 
 function Shell() {
@@ -48,6 +52,7 @@ function Shell() {
         <nav aria-label="Main">
           <NavLink to="/queues">Queues</NavLink>
           {supervisor && <NavLink to="/approvals">Approvals</NavLink>}
+          {supervisor && <NavLink to="/dashboard">Dashboard</NavLink>}
           {role === "admin" && <NavLink to="/admin">Admin</NavLink>}
         </nav>
         <span className={`live ${live}`} role="status" aria-live="polite">
@@ -59,7 +64,9 @@ function Shell() {
       <Routes>
         <Route path="/" element={<Navigate to="/queues" replace />} />
         <Route path="/queues" element={<Queues />} />
+        <Route path="/cases" element={<CaseList />} />
         <Route path="/cases/:id" element={<CasePage />} />
+        <Route path="/dashboard" element={supervisor ? <Suspense fallback={<main aria-busy="true"><p>Loading…</p></main>}><Dashboard /></Suspense> : <NotAllowed />} />
         <Route path="/approvals" element={supervisor ? <Approvals /> : <NotAllowed />} />
         <Route path="/admin" element={role === "admin" ? <Admin /> : <NotAllowed />} />
         <Route path="*" element={<main><h1>Not found</h1><p>There is no such page.</p></main>} />

@@ -190,3 +190,22 @@ test("agents see neither Approvals nor Admin; an admin creates a user whose toke
   await shot(admin.page, "admin");
   await admin.context.close();
 });
+
+test("the dashboard shows the KPIs, and the first-contact-resolution tile opens exactly the cases it counts", async () => {
+  const { context, page } = await signedIn(env("SUPERVISOR_EMAIL"));
+  await page.getByRole("link", { name: "Dashboard" }).click();
+  const fcr = page.getByRole("region", { name: "First contact resolution" });
+  await fcr.waitFor();
+  await page.getByRole("img", { name: /Cases opened per day by channel/ }).waitFor();
+  await accessible(page, "dashboard");
+  await shot(page, "dashboard");
+  const tile = fcr.getByRole("link").first();
+  const counted = Number((await tile.locator(".tile-count").innerText()).replace(/\D+/g, ""));
+  assert.ok(counted >= 1, "the resolved case is counted");
+  await tile.click();
+  await page.getByRole("heading", { name: "Cases", exact: true }).waitFor();
+  await page.getByRole("status").filter({ hasText: /^\d+ cases?$/ }).waitFor();
+  const listed = await page.locator("tbody tr").count();
+  assert.equal(listed, counted, "the tile's cases are the ones it counts");
+  await context.close();
+});
