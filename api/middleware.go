@@ -33,7 +33,7 @@ func (s *Server) requestID() gin.HandlerFunc {
 		}
 		c.Set(ctxRequestID, id)
 		c.Header("X-Request-Id", id)
-		l := s.Logger.With("request_id", id)
+		l := s.Logger.With(requestLogAttrs(c, id)...)
 		c.Set(ctxLogger, l)
 		start := time.Now()
 		c.Next()

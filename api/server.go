@@ -85,7 +85,7 @@ func (s *Server) Handler() http.Handler {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
-	r.Use(s.requestID(), recovery())
+	r.Use(s.observe(), s.requestID(), recovery())
 	r.NoRoute(s.notFound)
 	r.NoMethod(func(c *gin.Context) {
 		c.Header("Content-Type", "application/problem+json")
@@ -96,6 +96,7 @@ func (s *Server) Handler() http.Handler {
 
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", s.readyz)
+	r.GET("/metrics", serveMetrics)
 	r.GET("/openapi.json", serveOpenAPI)
 
 	// The customer's page of a case; the signed token is the capability.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/casedesk/casedesk"
+	"github.com/casedesk/casedesk/tracing"
 )
 
 // Config is the whole configuration of every casedesk process.
@@ -45,7 +46,9 @@ type Config struct {
 	LogLevel          slog.Level    // CASEDESK_LOG_LEVEL
 	LogFormat         string        // CASEDESK_LOG_FORMAT: text or json
 	// Reports and operations.
-	Categories []string // CASEDESK_CATEGORIES: comma-separated case categories
+	Categories  []string // CASEDESK_CATEGORIES: comma-separated case categories
+	MetricsAddr string   // CASEDESK_METRICS_ADDR: the worker's /metrics listener ("" for none)
+	OTLPTraces  bool     // OTEL_EXPORTER_OTLP_ENDPOINT (or its traces variant) is set: traces are exported
 }
 
 // Defaults.
@@ -177,6 +180,11 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	} else {
 		c.Categories = cats
 	}
+	c.MetricsAddr = get("CASEDESK_METRICS_ADDR", "127.0.0.1:9091")
+	if c.MetricsAddr == "off" {
+		c.MetricsAddr = ""
+	}
+	c.OTLPTraces = get("OTEL_EXPORTER_OTLP_ENDPOINT", "") != "" || get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "") != ""
 	if c.AdminToken != "" && len(c.AdminToken) < 16 {
 		errs = append(errs, "CASEDESK_ADMIN_TOKEN must be at least 16 characters")
 	}
@@ -215,10 +223,11 @@ func Load() (Config, error) { return FromEnv(os.Getenv) }
 // Logger returns the process logger the configuration asks for.
 func (c Config) Logger() *slog.Logger {
 	opts := &slog.HandlerOptions{Level: c.LogLevel}
+	// Records logged with a request's context carry its request and trace IDs.
 	if c.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+		return slog.New(tracing.LogHandler(slog.NewJSONHandler(os.Stderr, opts)))
 	}
-	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+	return slog.New(tracing.LogHandler(slog.NewTextHandler(os.Stderr, opts)))
 }
 
 // fieldMessages joins the field messages of a validation error.

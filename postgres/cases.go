@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/casedesk/casedesk"
+	"github.com/casedesk/casedesk/metrics"
 )
 
 // ReserveCase reserves a new case ID for req, or returns the ID already
@@ -68,7 +69,11 @@ func (db *DB) ProjectCase(ctx context.Context, c casedesk.Case, events []casedes
 	if c.AssigneeID != "" {
 		assignee = &c.AssigneeID
 	}
-	return db.inTx(ctx, func(tx pgx.Tx) error {
+	// fresh are the events this projection inserted: each event is counted
+	// in the metrics once, however often it is projected.
+	var fresh []casedesk.Event
+	err = db.inTx(ctx, func(tx pgx.Tx) error {
+		fresh = fresh[:0]
 		_, err := tx.Exec(ctx, `
 			INSERT INTO cases (id, type, status, priority, channel, customer_id, assignee_id, subject, description,
 				category, identity_verified, outcome, first_contact_resolution, opened_by, opened_at, updated_at,
@@ -117,8 +122,23 @@ func (db *DB) ProjectCase(ctx context.Context, c casedesk.Case, events []casedes
 		}
 		// Open consoles hear of the change once it commits (changes.go).
 		batch.Queue(`SELECT pg_notify($1, $2)`, CaseChannel, caseChangePayload(c.ID, c.Version))
-		return tx.SendBatch(ctx, batch).Close()
+		results := tx.SendBatch(ctx, batch)
+		for i := range len(c.Approvals) + len(events) {
+			tag, err := results.Exec()
+			if err != nil {
+				_ = results.Close()
+				return err
+			}
+			if i >= len(c.Approvals) && tag.RowsAffected() == 1 {
+				fresh = append(fresh, events[i-len(c.Approvals)])
+			}
+		}
+		return results.Close()
 	})
+	if err == nil {
+		metrics.Projected(c, fresh, time.Now())
+	}
+	return err
 }
 
 // Approval returns approval id as last projected.

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/casedesk/casedesk"
+	"github.com/casedesk/casedesk/metrics"
 )
 
 // ClaimDue claims the message of lane that has waited longest for its next
@@ -40,6 +41,9 @@ func (db *DB) ClaimDue(ctx context.Context, lane string, lease time.Duration) ([
 		out, err = scanMessages(rows)
 		return err
 	})
+	if err == nil && len(out) > 0 {
+		metrics.OutboxClaimed(lane, len(out))
+	}
 	return out, err
 }
 
@@ -61,25 +65,28 @@ func (db *DB) ClaimExpired(ctx context.Context, lane string, lease time.Duration
 // MarkSent records that SendGrid accepted the messages ids (one request,
 // one X-Message-Id): they are never sent again.
 func (db *DB) MarkSent(ctx context.Context, ids []string, sendGridID string, at time.Time) error {
-	_, err := db.Pool.Exec(ctx, `UPDATE messages SET status = 'sent', sendgrid_message_id = nullif($2, ''),
+	tag, err := db.Pool.Exec(ctx, `UPDATE messages SET status = 'sent', sendgrid_message_id = nullif($2, ''),
 		sent_at = $3, last_error = NULL, claimed_until = NULL WHERE id = ANY($1) AND status IN ('sending', 'pending')`,
 		ids, sendGridID, at)
+	metrics.OutboxResult("sent", tag.RowsAffected())
 	return err
 }
 
 // Retry puts the messages ids back in the outbox, due after delay, with the
 // reason the attempt failed.
 func (db *DB) Retry(ctx context.Context, ids []string, reason string, delay time.Duration) error {
-	_, err := db.Pool.Exec(ctx, `UPDATE messages SET status = 'pending', last_error = nullif($2, ''), claimed_until = NULL,
+	tag, err := db.Pool.Exec(ctx, `UPDATE messages SET status = 'pending', last_error = nullif($2, ''), claimed_until = NULL,
 		next_attempt_at = now() + $3 * interval '1 millisecond' WHERE id = ANY($1) AND status = 'sending'`,
 		ids, reason, delay.Milliseconds())
+	metrics.OutboxResult("retry", tag.RowsAffected())
 	return err
 }
 
 // Fail records that the messages ids will never be sent, and why.
 func (db *DB) Fail(ctx context.Context, ids []string, reason string) error {
-	_, err := db.Pool.Exec(ctx, `UPDATE messages SET status = 'failed', last_error = $2, claimed_until = NULL
+	tag, err := db.Pool.Exec(ctx, `UPDATE messages SET status = 'failed', last_error = $2, claimed_until = NULL
 		WHERE id = ANY($1) AND status = 'sending'`, ids, reason)
+	metrics.OutboxResult("failed", tag.RowsAffected())
 	return err
 }
 

@@ -13,10 +13,12 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
+	temporalotel "go.temporal.io/sdk/contrib/opentelemetry"
 	tlog "go.temporal.io/sdk/log"
 
 	"github.com/casedesk/casedesk"
 	"github.com/casedesk/casedesk/config"
+	"github.com/casedesk/casedesk/metrics"
 	"github.com/casedesk/casedesk/temporalerr"
 	"github.com/casedesk/casedesk/workflows"
 )
@@ -34,6 +36,19 @@ func Dial(ctx context.Context, cfg config.Config, logger *slog.Logger) (client.C
 	if cfg.TemporalAPIKey != "" {
 		opts.Credentials = client.NewAPIKeyStaticCredentials(cfg.TemporalAPIKey)
 	}
+	// The SDK's own metrics go to /metrics; its tracing interceptor carries
+	// the caller's trace into workflows and activities (and the workers
+	// this client makes use it too). Neither changes a workflow's commands.
+	handler, err := metrics.TemporalHandler()
+	if err != nil {
+		return nil, err
+	}
+	opts.MetricsHandler = handler
+	tracer, err := temporalotel.NewTracingInterceptor(temporalotel.TracerOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("temporal tracing: %w", err)
+	}
+	opts.Interceptors = append(opts.Interceptors, tracer)
 	c, err := client.DialContext(ctx, opts)
 	if err != nil {
 		return nil, fmt.Errorf("connect to Temporal at %s: %w", cfg.TemporalAddress, err)
@@ -71,7 +86,7 @@ func (s *Cases) Open(ctx context.Context, id string, req casedesk.OpenRequest, b
 			WaitForStage: client.WorkflowUpdateStageCompleted,
 		},
 	})
-	return s.result(ctx, id, handle, err)
+	return s.result(ctx, workflows.UpdateOpen, id, handle, err)
 }
 
 // Act sends cmd by actor to case id and returns the case after it, once the
@@ -86,18 +101,22 @@ func (s *Cases) Act(ctx context.Context, id string, cmd casedesk.Command, by cas
 		Args:         []any{by, cmd},
 		WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
-	return s.result(ctx, id, handle, err)
+	return s.result(ctx, cmd.Name(), id, handle, err)
 }
 
-// result waits for the case an update returns.
-func (s *Cases) result(ctx context.Context, id string, handle client.WorkflowUpdateHandle, err error) (casedesk.Case, error) {
+// result waits for the case an update returns, and counts the action
+// named command in the metrics.
+func (s *Cases) result(ctx context.Context, command, id string, handle client.WorkflowUpdateHandle, err error) (casedesk.Case, error) {
 	var c casedesk.Case
 	if err == nil {
 		err = handle.Get(ctx, &c)
 	}
 	if err != nil {
-		return casedesk.Case{}, s.translate(ctx, id, err)
+		err = s.translate(ctx, id, err)
+		metrics.CaseAction(command, err)
+		return casedesk.Case{}, err
 	}
+	metrics.CaseAction(command, nil)
 	return c, nil
 }
 

@@ -19,8 +19,10 @@ import (
 	"github.com/casedesk/casedesk/inbound"
 	"github.com/casedesk/casedesk/links"
 	"github.com/casedesk/casedesk/mail"
+	"github.com/casedesk/casedesk/metrics"
 	"github.com/casedesk/casedesk/postgres"
 	"github.com/casedesk/casedesk/temporalclient"
+	"github.com/casedesk/casedesk/tracing"
 	"github.com/casedesk/casedesk/web"
 	"github.com/casedesk/casedesk/worker"
 	"github.com/casedesk/casedesk/workflows"
@@ -34,6 +36,8 @@ type deps struct {
 	log       *slog.Logger
 	db        *postgres.DB
 	temporal  client.Client
+	// traces flushes and stops the trace exporter.
+	traces func(context.Context) error
 }
 
 // connect is where api, worker and dev start: production refuses the
@@ -66,17 +70,30 @@ func connect(ctx context.Context) (*deps, error) {
 		return nil, err
 	}
 	log.Info("database ready", "schema_version", version)
+	// Tracing is set up before the Temporal client, whose interceptor
+	// takes the tracer provider installed here.
+	traces, err := tracing.Setup(ctx, cfg.OTLPTraces, "casedesk")
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	if cfg.OTLPTraces {
+		log.Info("traces are exported by OTLP")
+	}
 	tc, err := temporalclient.Dial(ctx, cfg, log)
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
-	return &deps{cfg: cfg, sla: sla, approvals: approvals, log: log, db: db, temporal: tc}, nil
+	return &deps{cfg: cfg, sla: sla, approvals: approvals, log: log, db: db, temporal: tc, traces: traces}, nil
 }
 
 func (d *deps) close() {
 	d.temporal.Close()
 	d.db.Close()
+	flush, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = d.traces(flush)
 }
 
 func (d *deps) rules() casedesk.Rules {
@@ -143,6 +160,15 @@ func runCaseWorker(ctx context.Context, d *deps) error {
 		return fmt.Errorf("start worker: %w", err)
 	}
 	d.log.Info("worker started", "task_queue", workflows.TaskQueue, "namespace", d.cfg.TemporalNamespace)
+	metrics.WatchOutbox(d.db.OutboxLanes, d.log)
+	if d.cfg.MetricsAddr != "" {
+		addr, err := metrics.Serve(ctx, d.cfg.MetricsAddr, d.log)
+		if err != nil {
+			w.Stop()
+			return err
+		}
+		d.log.Info("worker metrics listening", "addr", "http://"+addr.String()+"/metrics")
+	}
 	<-ctx.Done()
 	w.Stop()
 	d.log.Info("worker stopped")
