@@ -259,9 +259,13 @@ func (db *DB) Report(ctx context.Context, f casedesk.ReportFilter) (casedesk.Agg
 		},
 		// The backlog at the end of the period: still open, or resolved after it.
 		func(q *query) cohort {
+			// Two halves, each an index-only scan (012_report_speed.sql); an
+			// OR of the two conditions would read every case from the heap.
 			to := q.arg(f.To)
-			where := append(reportWhere(f, q), "c.opened_at < "+to, "(c.resolved_at IS NULL OR c.resolved_at >= "+to+")")
-			return cohort{from: "cases c", where: where, aggs: []string{"count(*)"}, noTimeGroups: true,
+			cols := "c.type, c.channel, c.priority, c.category, c.assignee_id"
+			from := "(SELECT " + cols + " FROM cases c WHERE c.resolved_at IS NULL AND c.opened_at < " + to +
+				" UNION ALL SELECT " + cols + " FROM cases c WHERE c.resolved_at >= " + to + " AND c.opened_at < " + to + ") c"
+			return cohort{from: from, where: reportWhere(f, q), aggs: []string{"count(*)"}, noTimeGroups: true,
 				dest: func(a *casedesk.Aggregates) []any {
 					a.Backlog = new(int64)
 					return []any{a.Backlog}
