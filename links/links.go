@@ -5,7 +5,14 @@
 // Both are HMAC-SHA256 over the case ID with a server secret, each under its
 // own purpose label, so a signature made for one use is worthless in the other.
 // Neither hides the case ID: the customer already knows their reference; the
-// signature only proves that casedesk issued the link or address.
+// signature only proves that casedesk issued the link or address. A token
+// also names the customer it was issued to, so that the page refuses it for a
+// case that is not (or no longer) that customer's.
+//
+// A reply address carries no expiry: it is issued in every email of a case
+// before the case closes, and stays the same in all of them so that replies
+// thread. It expires with the case instead: CheckReplyWindow refuses it from
+// the link TTL after the case closed on.
 package links
 
 import (
@@ -17,6 +24,7 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -46,11 +54,16 @@ const (
 	// idAlphabet is Crockford's base 32, the alphabet of casedesk IDs.
 	idAlphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
-	tokenVersion = 1
-	tokenMACLen  = 16 // 128 bits: forging needs ~2^128 online guesses.
-	tokenHeader  = 1 + 8
-	minTokenLen  = tokenHeader + len(casePrefix) + 1 + tokenMACLen
-	maxTokenLen  = tokenHeader + maxCaseIDLen + tokenMACLen
+	// tokenV1 names the case only; tokenV2 also the customer.
+	tokenV1     = 1
+	tokenV2     = 2
+	tokenMACLen = 16 // 128 bits: forging needs ~2^128 online guesses.
+	tokenHeader = 1 + 8
+	minTokenLen = tokenHeader + len(casePrefix) + 1 + tokenMACLen
+	maxTokenLen = tokenHeader + 1 + maxCaseIDLen + MaxCustomerIDLen + tokenMACLen
+
+	// MaxCustomerIDLen bounds the customer ID a token carries.
+	MaxCustomerIDLen = 64
 
 	replyMACLen = 20 // 160 bits, exactly 32 base-32 characters.
 	replySigLen = replyMACLen * 8 / 5
@@ -82,63 +95,144 @@ func (s Signer) Validate() error {
 	return nil
 }
 
-// CaseToken returns a URL-safe token naming caseID that verifies until
-// expires, at one-second resolution (a fraction of a second is dropped, so a
-// token never outlives its expiry). caseID is a case ID such as C-7Q4K2M, in
-// either letter case and of at most 25 characters (the most a reply address
-// has room for); an ID of another shape is a programming error and panics.
+// Token is what a verified case token says.
+type Token struct {
+	CaseID string
+	// CustomerID is the customer the token was issued to; "" in a
+	// version-1 token, which predates it.
+	CustomerID string
+	Expires    time.Time
+}
+
+// CustomerToken returns a URL-safe token naming caseID and the customer it
+// is issued to that verifies until expires, at one-second resolution (a
+// fraction of a second is dropped, so a token never outlives its expiry).
+// caseID is a case ID such as C-7Q4K2M, in either letter case and of at most
+// 25 characters (the most a reply address has room for); customerID is 1 to
+// MaxCustomerIDLen letters, digits, '-' or '_'. Others are a programming
+// error and panic.
 //
-// Layout before base64url: version (1) | expiry, Unix seconds (8) | case ID |
+// Layout before base64url: version 2 (1) | expiry, Unix seconds (8) | length
+// of the case ID (1) | case ID | customer ID | HMAC (16). About 60
+// characters for IDs such as C-7Q4K2M and CU-7Q4K2M9X.
+func (s Signer) CustomerToken(caseID, customerID string, expires time.Time) string {
+	s.mustValidate()
+	id := mustCaseID(caseID)
+	if !isCustomerID(customerID) {
+		panic(fmt.Sprintf("links: invalid customer ID %q", customerID))
+	}
+	buf := make([]byte, 0, tokenHeader+1+len(id)+len(customerID)+tokenMACLen)
+	buf = append(buf, tokenV2)
+	buf = binary.BigEndian.AppendUint64(buf, uint64(expires.Unix()))
+	buf = append(buf, byte(len(id)))
+	buf = append(buf, id...)
+	buf = append(buf, customerID...)
+	buf = append(buf, s.mac(labelToken, buf)[:tokenMACLen]...)
+	return tokenEncoding.EncodeToString(buf)
+}
+
+// CaseToken returns a version-1 token, which names the case only: the
+// format of the links sent before tokens named the customer. VerifyToken
+// still takes them until they expire; casedesk issues CustomerToken.
+//
+// Layout before base64url: version 1 (1) | expiry, Unix seconds (8) | case ID |
 // HMAC (16). About 44 characters for a six-character ID.
 func (s Signer) CaseToken(caseID string, expires time.Time) string {
 	s.mustValidate()
 	id := mustCaseID(caseID)
 	buf := make([]byte, 0, tokenHeader+len(id)+tokenMACLen)
-	buf = append(buf, tokenVersion)
+	buf = append(buf, tokenV1)
 	buf = binary.BigEndian.AppendUint64(buf, uint64(expires.Unix()))
 	buf = append(buf, id...)
 	buf = append(buf, s.mac(labelToken, buf)[:tokenMACLen]...)
 	return tokenEncoding.EncodeToString(buf)
 }
 
-// VerifyCaseToken returns the case ID in token if casedesk signed it with
-// this secret and it has not expired: it is valid while Now is before the
-// expiry, and ErrExpired from that instant on.
-func (s Signer) VerifyCaseToken(token string) (caseID string, err error) {
+// VerifyToken returns what token says if casedesk signed it with this
+// secret and it has not expired: it is valid while Now is before the
+// expiry, and ErrExpired from that instant on. Both versions verify; the
+// caller checks Token.CustomerID, when set, against the case's customer.
+func (s Signer) VerifyToken(token string) (Token, error) {
 	if err := s.Validate(); err != nil {
-		return "", err
+		return Token{}, err
 	}
 	// Bound the work before decoding anything an attacker sends.
 	if len(token) > tokenEncoding.EncodedLen(maxTokenLen) {
-		return "", fmt.Errorf("%w: token too long", ErrInvalid)
+		return Token{}, fmt.Errorf("%w: token too long", ErrInvalid)
 	}
 	// The decoder skips CR and LF; a token has exactly one spelling.
 	for i := 0; i < len(token); i++ {
 		if !isTokenChar(token[i]) {
-			return "", fmt.Errorf("%w: malformed token", ErrInvalid)
+			return Token{}, fmt.Errorf("%w: malformed token", ErrInvalid)
 		}
 	}
 	raw, err := tokenEncoding.DecodeString(token)
 	if err != nil || len(raw) < minTokenLen || len(raw) > maxTokenLen {
-		return "", fmt.Errorf("%w: malformed token", ErrInvalid)
+		return Token{}, fmt.Errorf("%w: malformed token", ErrInvalid)
 	}
-	if raw[0] != tokenVersion {
-		return "", fmt.Errorf("%w: unknown token version", ErrInvalid)
+	if raw[0] != tokenV1 && raw[0] != tokenV2 {
+		return Token{}, fmt.Errorf("%w: unknown token version", ErrInvalid)
 	}
 	body, sig := raw[:len(raw)-tokenMACLen], raw[len(raw)-tokenMACLen:]
 	if !hmac.Equal(sig, s.mac(labelToken, body)[:tokenMACLen]) {
-		return "", ErrInvalid
+		return Token{}, ErrInvalid
 	}
-	id := string(body[tokenHeader:])
-	if !isCaseID(id) {
-		// Only reachable if the secret signed something CaseToken never makes.
-		return "", fmt.Errorf("%w: malformed case ID", ErrInvalid)
+	// Only a token the secret signed gets this far: what follows refuses
+	// what neither issuer makes.
+	t := Token{Expires: time.Unix(int64(binary.BigEndian.Uint64(body[1:tokenHeader])), 0)}
+	rest := body[tokenHeader:]
+	if raw[0] == tokenV1 {
+		t.CaseID = string(rest)
+	} else {
+		if len(rest) < 1 || int(rest[0]) > len(rest)-1 {
+			return Token{}, fmt.Errorf("%w: malformed token", ErrInvalid)
+		}
+		n := int(rest[0])
+		t.CaseID, t.CustomerID = string(rest[1:1+n]), string(rest[1+n:])
+		if !isCustomerID(t.CustomerID) {
+			return Token{}, fmt.Errorf("%w: malformed customer ID", ErrInvalid)
+		}
 	}
-	expires := time.Unix(int64(binary.BigEndian.Uint64(body[1:tokenHeader])), 0)
-	if !s.now().Before(expires) {
-		return "", ErrExpired
+	if !isCaseID(t.CaseID) {
+		return Token{}, fmt.Errorf("%w: malformed case ID", ErrInvalid)
 	}
-	return id, nil
+	if !s.now().Before(t.Expires) {
+		return Token{}, ErrExpired
+	}
+	return t, nil
+}
+
+// DefaultTTL is how long a customer link works, and a reply address after
+// its case closed, unless configured otherwise.
+const DefaultTTL = 30 * 24 * time.Hour
+
+// CheckReplyWindow tells whether a reply address of a case closed at
+// closedAt (nil: not closed) still works: ErrExpired from ttl after the
+// close on (ttl zero or less means DefaultTTL).
+func (s Signer) CheckReplyWindow(closedAt *time.Time, ttl time.Duration) error {
+	if closedAt == nil {
+		return nil
+	}
+	if ttl <= 0 {
+		ttl = DefaultTTL
+	}
+	if !s.now().Before(closedAt.Add(ttl)) {
+		return fmt.Errorf("%w: the case closed more than %s ago", ErrExpired, ttl)
+	}
+	return nil
+}
+
+// linkPattern finds the token of a customer link in any text: /c/ and 16
+// or more token characters (the shortest token has 38).
+var linkPattern = regexp.MustCompile(`/c/[A-Za-z0-9_-]{16,}`)
+
+// RedactedLink replaces a customer link's token in what Redact returns.
+const RedactedLink = "/c/…"
+
+// Redact returns s with the token of every customer link replaced by "…",
+// for showing sent email to staff, who must never hold a working link.
+func Redact(s string) string {
+	return linkPattern.ReplaceAllLiteralString(s, RedactedLink)
 }
 
 // ReplyAddress returns the reply-to address of the case at domain, such as
@@ -247,6 +341,20 @@ func isCaseID(id string) bool {
 	}
 	for i := 0; i < len(rest); i++ {
 		if strings.IndexByte(idAlphabet, rest[i]) < 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// isCustomerID reports whether id is a plausible customer ID: letters,
+// digits, '-' and '_', at most MaxCustomerIDLen of them.
+func isCustomerID(id string) bool {
+	if id == "" || len(id) > MaxCustomerIDLen {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if !isTokenChar(id[i]) {
 			return false
 		}
 	}

@@ -45,9 +45,9 @@ func TestCaseToken(t *testing.T) {
 			{longestID, longestID},
 		} {
 			tok := s.CaseToken(tc.in, t0.Add(time.Hour))
-			got, err := s.VerifyCaseToken(tok)
+			got, err := verifyCase(s, tok)
 			if err != nil || got != tc.want {
-				t.Errorf("VerifyCaseToken(CaseToken(%q)) = %q, %v; want %q", tc.in, got, err, tc.want)
+				t.Errorf("VerifyToken(CaseToken(%q)) = %q, %v; want %q", tc.in, got, err, tc.want)
 			}
 		}
 	})
@@ -81,7 +81,7 @@ func TestCaseToken(t *testing.T) {
 			{exp.Add(10 * 365 * 24 * time.Hour), links.ErrExpired},
 		} {
 			now = tc.now
-			_, err := s.VerifyCaseToken(tok)
+			_, err := verifyCase(s, tok)
 			if !errors.Is(err, tc.want) || (tc.want == nil) != (err == nil) {
 				t.Errorf("at %v: err = %v, want %v", tc.now, err, tc.want)
 			}
@@ -93,11 +93,11 @@ func TestCaseToken(t *testing.T) {
 		exp := t0.Add(time.Hour + 900*time.Millisecond)
 		tok := s.CaseToken("C-7Q4K2M", exp)
 		now = t0.Add(time.Hour - time.Nanosecond)
-		if _, err := s.VerifyCaseToken(tok); err != nil {
+		if _, err := verifyCase(s, tok); err != nil {
 			t.Errorf("just before the whole second: %v", err)
 		}
 		now = t0.Add(time.Hour)
-		if _, err := s.VerifyCaseToken(tok); !errors.Is(err, links.ErrExpired) {
+		if _, err := verifyCase(s, tok); !errors.Is(err, links.ErrExpired) {
 			t.Errorf("at the whole second: err = %v, want ErrExpired", err)
 		}
 		now = t0
@@ -105,7 +105,7 @@ func TestCaseToken(t *testing.T) {
 
 	t.Run("a token already expired when made never verifies", func(t *testing.T) {
 		for _, exp := range []time.Time{t0, t0.Add(-time.Second), time.Unix(0, 0), time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)} {
-			if _, err := s.VerifyCaseToken(s.CaseToken("C-7Q4K2M", exp)); !errors.Is(err, links.ErrExpired) {
+			if _, err := verifyCase(s, s.CaseToken("C-7Q4K2M", exp)); !errors.Is(err, links.ErrExpired) {
 				t.Errorf("expiry %v: err = %v, want ErrExpired", exp, err)
 			}
 		}
@@ -121,7 +121,7 @@ func TestCaseToken(t *testing.T) {
 						continue
 					}
 					bad := tok[:i] + string(c) + tok[i+1:]
-					if id, err := s.VerifyCaseToken(bad); !errors.Is(err, links.ErrInvalid) {
+					if id, err := verifyCase(s, bad); !errors.Is(err, links.ErrInvalid) {
 						t.Fatalf("token with [%d]=%q: got %q, %v; want ErrInvalid", i, c, id, err)
 					}
 				}
@@ -132,27 +132,27 @@ func TestCaseToken(t *testing.T) {
 	t.Run("a truncated or extended token is invalid", func(t *testing.T) {
 		tok := s.CaseToken("C-7Q4K2M", t0.Add(time.Hour))
 		for i := range len(tok) {
-			if _, err := s.VerifyCaseToken(tok[:i]); !errors.Is(err, links.ErrInvalid) {
+			if _, err := verifyCase(s, tok[:i]); !errors.Is(err, links.ErrInvalid) {
 				t.Fatalf("prefix of %d characters: err = %v, want ErrInvalid", i, err)
 			}
 		}
 		for _, bad := range []string{tok + "A", tok + "AAAA", tok + "=", " " + tok, tok + "\n", tok[:20] + "\r\n" + tok[20:], tok + strings.Repeat("A", 10000)} {
-			if _, err := s.VerifyCaseToken(bad); !errors.Is(err, links.ErrInvalid) {
-				t.Errorf("VerifyCaseToken(%.60q…): err = %v, want ErrInvalid", bad, err)
+			if _, err := verifyCase(s, bad); !errors.Is(err, links.ErrInvalid) {
+				t.Errorf("VerifyToken(%.60q…): err = %v, want ErrInvalid", bad, err)
 			}
 		}
 	})
 
 	t.Run("a token made with another secret is invalid", func(t *testing.T) {
 		other := signerAt(&now, otherSecret)
-		if _, err := s.VerifyCaseToken(other.CaseToken("C-7Q4K2M", t0.Add(time.Hour))); !errors.Is(err, links.ErrInvalid) {
+		if _, err := verifyCase(s, other.CaseToken("C-7Q4K2M", t0.Add(time.Hour))); !errors.Is(err, links.ErrInvalid) {
 			t.Errorf("err = %v, want ErrInvalid", err)
 		}
 	})
 
 	t.Run("an expired token made with another secret is invalid, not expired", func(t *testing.T) {
 		other := signerAt(&now, otherSecret)
-		if _, err := s.VerifyCaseToken(other.CaseToken("C-7Q4K2M", t0.Add(-time.Hour))); !errors.Is(err, links.ErrInvalid) {
+		if _, err := verifyCase(s, other.CaseToken("C-7Q4K2M", t0.Add(-time.Hour))); !errors.Is(err, links.ErrInvalid) {
 			t.Errorf("err = %v, want ErrInvalid", err)
 		}
 	})
@@ -161,16 +161,16 @@ func TestCaseToken(t *testing.T) {
 		addr := s.ReplyAddress("C-7Q4K2M", domain)
 		sig := addr[strings.IndexByte(addr, '.')+1 : strings.IndexByte(addr, '@')]
 		for _, bad := range []string{sig, strings.ToUpper(sig), "c-7q4k2m." + sig} {
-			if _, err := s.VerifyCaseToken(bad); !errors.Is(err, links.ErrInvalid) {
-				t.Errorf("VerifyCaseToken(%q): err = %v, want ErrInvalid", bad, err)
+			if _, err := verifyCase(s, bad); !errors.Is(err, links.ErrInvalid) {
+				t.Errorf("VerifyToken(%q): err = %v, want ErrInvalid", bad, err)
 			}
 		}
 	})
 
 	t.Run("garbage is invalid", func(t *testing.T) {
 		for _, bad := range []string{"", "A", "!!!!", "C-7Q4K2M", "../../etc/passwd", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "\x00\xff"} {
-			if _, err := s.VerifyCaseToken(bad); !errors.Is(err, links.ErrInvalid) {
-				t.Errorf("VerifyCaseToken(%q): err = %v, want ErrInvalid", bad, err)
+			if _, err := verifyCase(s, bad); !errors.Is(err, links.ErrInvalid) {
+				t.Errorf("VerifyToken(%q): err = %v, want ErrInvalid", bad, err)
 			}
 		}
 	})
@@ -319,8 +319,8 @@ func TestSignerConfiguration(t *testing.T) {
 		good := links.Signer{Secret: secret}
 		tok := good.CaseToken("C-7Q4K2M", time.Now().Add(time.Hour))
 		bad := links.Signer{Secret: secret[:8]}
-		if _, err := bad.VerifyCaseToken(tok); err == nil || errors.Is(err, links.ErrInvalid) {
-			t.Errorf("VerifyCaseToken: err = %v, want a configuration error", err)
+		if _, err := verifyCase(bad, tok); err == nil || errors.Is(err, links.ErrInvalid) {
+			t.Errorf("VerifyToken: err = %v, want a configuration error", err)
 		}
 		if _, err := bad.VerifyReplyAddress(good.ReplyAddress("C-7Q4K2M", domain), domain); err == nil || errors.Is(err, links.ErrInvalid) {
 			t.Errorf("VerifyReplyAddress: err = %v, want a configuration error", err)
@@ -329,10 +329,10 @@ func TestSignerConfiguration(t *testing.T) {
 
 	t.Run("a nil clock means the real clock", func(t *testing.T) {
 		s := links.Signer{Secret: secret}
-		if _, err := s.VerifyCaseToken(s.CaseToken("C-7Q4K2M", time.Now().Add(time.Minute))); err != nil {
+		if _, err := verifyCase(s, s.CaseToken("C-7Q4K2M", time.Now().Add(time.Minute))); err != nil {
 			t.Errorf("fresh token: %v", err)
 		}
-		if _, err := s.VerifyCaseToken(s.CaseToken("C-7Q4K2M", time.Now().Add(-time.Second))); !errors.Is(err, links.ErrExpired) {
+		if _, err := verifyCase(s, s.CaseToken("C-7Q4K2M", time.Now().Add(-time.Second))); !errors.Is(err, links.ErrExpired) {
 			t.Errorf("stale token: err = %v, want ErrExpired", err)
 		}
 	})
@@ -367,7 +367,7 @@ func expectPanic(t *testing.T) {
 	}
 }
 
-func FuzzVerifyCaseToken(f *testing.F) {
+func FuzzVerifyToken(f *testing.F) {
 	now := t0
 	s := signerAt(&now, secret)
 	f.Add(s.CaseToken("C-7Q4K2M", t0.Add(time.Hour)))
@@ -375,8 +375,9 @@ func FuzzVerifyCaseToken(f *testing.F) {
 	f.Add(signerAt(&now, otherSecret).CaseToken("C-7Q4K2M", t0.Add(time.Hour)))
 	f.Add("")
 	f.Add("AQAAAABpm0TgQy03UTRLMk0")
+	f.Add(s.CustomerToken("C-7Q4K2M", "CU-7Q4K2M9X", t0.Add(time.Hour)))
 	f.Fuzz(func(t *testing.T, token string) {
-		id, err := s.VerifyCaseToken(token)
+		id, err := verifyCase(s, token)
 		if err != nil {
 			if !errors.Is(err, links.ErrInvalid) && !errors.Is(err, links.ErrExpired) {
 				t.Fatalf("unexpected kind of error: %v", err)
@@ -411,4 +412,128 @@ func FuzzVerifyReplyAddress(f *testing.F) {
 			t.Fatalf("verified address %q gave case ID %q", in, id)
 		}
 	})
+}
+
+// verifyCase returns the case ID a token verifies to.
+func verifyCase(s links.Signer, tok string) (string, error) {
+	t, err := s.VerifyToken(tok)
+	return t.CaseID, err
+}
+
+func TestCustomerToken(t *testing.T) {
+	now := t0
+	s := signerAt(&now, secret)
+
+	t.Run("a customer token verifies to its case and its customer", func(t *testing.T) {
+		for _, tc := range []struct{ caseID, customerID, wantCase string }{
+			{"C-7Q4K2M", "CU-7Q4K2M9X", "C-7Q4K2M"},
+			{"c-7q4k2m", "CU-7Q4K2M9X", "C-7Q4K2M"},
+			{longestID, strings.Repeat("x", links.MaxCustomerIDLen), longestID},
+			{"C-0", "a", "C-0"},
+		} {
+			tok := s.CustomerToken(tc.caseID, tc.customerID, t0.Add(time.Hour))
+			got, err := s.VerifyToken(tok)
+			if err != nil || got.CaseID != tc.wantCase || got.CustomerID != tc.customerID || !got.Expires.Equal(t0.Add(time.Hour)) {
+				t.Errorf("VerifyToken(CustomerToken(%q, %q)) = %+v, %v", tc.caseID, tc.customerID, got, err)
+			}
+			if !tokenPattern.MatchString(tok) || url.PathEscape(tok) != tok {
+				t.Errorf("token %q is not URL-path safe", tok)
+			}
+		}
+		if tok := s.CustomerToken("C-7Q4K2M", "CU-7Q4K2M9X", t0); len(tok) != 60 {
+			t.Errorf("token is %d characters, want 60", len(tok))
+		}
+	})
+
+	t.Run("a version-1 token verifies with no customer", func(t *testing.T) {
+		got, err := s.VerifyToken(s.CaseToken("C-7Q4K2M", t0.Add(time.Hour)))
+		if err != nil || got.CaseID != "C-7Q4K2M" || got.CustomerID != "" {
+			t.Errorf("VerifyToken(CaseToken) = %+v, %v", got, err)
+		}
+	})
+
+	t.Run("a customer token expires like any token", func(t *testing.T) {
+		tok := s.CustomerToken("C-7Q4K2M", "CU-1", t0.Add(time.Hour))
+		now = t0.Add(time.Hour)
+		if _, err := s.VerifyToken(tok); !errors.Is(err, links.ErrExpired) {
+			t.Errorf("err = %v, want ErrExpired", err)
+		}
+		now = t0
+	})
+
+	t.Run("changing any character of a customer token makes it invalid", func(t *testing.T) {
+		tok := s.CustomerToken("C-7Q4K2M", "CU-7Q4K2M9X", t0.Add(time.Hour))
+		for i := range len(tok) {
+			for _, c := range []byte("AaZz09-_") {
+				if c == tok[i] {
+					continue
+				}
+				bad := tok[:i] + string(c) + tok[i+1:]
+				if got, err := s.VerifyToken(bad); !errors.Is(err, links.ErrInvalid) {
+					t.Fatalf("token with [%d]=%q: got %+v, %v; want ErrInvalid", i, c, got, err)
+				}
+			}
+		}
+	})
+
+	t.Run("another secret's customer token is invalid", func(t *testing.T) {
+		tok := signerAt(&now, otherSecret).CustomerToken("C-7Q4K2M", "CU-1", t0.Add(time.Hour))
+		if _, err := s.VerifyToken(tok); !errors.Is(err, links.ErrInvalid) {
+			t.Errorf("err = %v, want ErrInvalid", err)
+		}
+	})
+
+	t.Run("a customer ID of the wrong shape panics", func(t *testing.T) {
+		for _, id := range []string{"", "CU 1", "CU/1", strings.Repeat("x", links.MaxCustomerIDLen+1)} {
+			func() {
+				defer expectPanic(t)
+				s.CustomerToken("C-7Q4K2M", id, t0.Add(time.Hour))
+			}()
+		}
+	})
+}
+
+func TestCheckReplyWindow(t *testing.T) {
+	now := t0
+	s := signerAt(&now, secret)
+	closed := t0.Add(-10 * 24 * time.Hour)
+	for _, tc := range []struct {
+		name     string
+		closedAt *time.Time
+		ttl      time.Duration
+		want     error
+	}{
+		{"an open case's address works", nil, time.Hour, nil},
+		{"a closed case's address works within the TTL", &closed, 11 * 24 * time.Hour, nil},
+		{"a closed case's address expires at the TTL", &closed, 10 * 24 * time.Hour, links.ErrExpired},
+		{"a closed case's address expires after the TTL", &closed, 24 * time.Hour, links.ErrExpired},
+		{"no TTL means the default", &closed, 0, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := s.CheckReplyWindow(tc.closedAt, tc.ttl)
+			if !errors.Is(err, tc.want) || (tc.want == nil) != (err == nil) {
+				t.Errorf("err = %v, want %v", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestRedact(t *testing.T) {
+	s := links.Signer{Secret: secret}
+	tok := s.CustomerToken("C-7Q4K2M", "CU-7Q4K2M9X", time.Now().Add(time.Hour))
+	old := s.CaseToken("C-7Q4K2M", time.Now().Add(time.Hour))
+	for _, tc := range []struct{ in, want string }{
+		{"See https://casedesk.example/c/" + tok + " for your case.", "See https://casedesk.example/c/… for your case."},
+		{`<a href="https://casedesk.example/c/` + tok + `#csat">Rate us</a>`, `<a href="https://casedesk.example/c/…#csat">Rate us</a>`},
+		{"old /c/" + old + "\nand new /c/" + tok, "old /c/…\nand new /c/…"},
+		{"nothing to hide at /c/{token}", "nothing to hide at /c/{token}"},
+		{"", ""},
+	} {
+		if got := links.Redact(tc.in); got != tc.want {
+			t.Errorf("Redact(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+		if strings.Contains(links.Redact(tc.in), tok) {
+			t.Errorf("Redact(%q) keeps the token", tc.in)
+		}
+	}
 }
