@@ -13,9 +13,11 @@ import (
 	"net/http"
 	"net/mail"
 	"net/textproto"
+	"regexp"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/k3a/html2text"
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/htmlindex"
 )
@@ -27,14 +29,55 @@ import (
 // envelope SendGrid received: Envelope.To holds every address at the parse
 // domain the message was delivered to, Bcc included, so it is where to look
 // for a reply address. Text is the text/plain body with LF line ends, HTML
-// the text/html body; either may be empty.
+// the text/html body; either may be empty. Header holds the message's own
+// headers (canonical keys), from the form's headers field or the raw message.
 type Message struct {
 	From, To, Cc        []string
 	Subject, Text, HTML string
+	Header              textproto.MIMEHeader
 	Envelope            struct {
 		From string   `json:"from"`
 		To   []string `json:"to"`
 	}
+}
+
+// Sender is the address the message is from: the From header, or the
+// envelope's sender when the header has none.
+func (m Message) Sender() string {
+	if len(m.From) > 0 {
+		return m.From[0]
+	}
+	return m.Envelope.From
+}
+
+// PlainText is the message's text: the text/plain body, or, for mail sent
+// as HTML only, the HTML body converted to text.
+func (m Message) PlainText() string {
+	if strings.TrimSpace(m.Text) != "" || strings.TrimSpace(m.HTML) == "" {
+		return m.Text
+	}
+	return HTMLToText(m.HTML)
+}
+
+// HTMLToText converts an HTML body to plain text: tags dropped, entities
+// decoded, block elements and <br> as line breaks, lists as "- " items and
+// links as their text and address. Blank lines are squeezed to one.
+func HTMLToText(html string) string {
+	// The converter breaks lines at <p> and <br> only; mail clients write
+	// their lines as <div>s.
+	html = blockEnd.ReplaceAllString(html, "$0<br>")
+	text := html2text.HTML2TextWithOptions(html, html2text.WithUnixLineBreaks(), html2text.WithListSupport(),
+		html2text.WithLinksInnerText())
+	lines := strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n")
+	out := lines[:0]
+	for i, l := range lines {
+		l = strings.TrimRight(l, " \t\u00a0")
+		if l == "" && (i == 0 || len(out) == 0 || out[len(out)-1] == "") {
+			continue
+		}
+		out = append(out, l)
+	}
+	return strings.TrimSpace(strings.Join(out, "\n"))
 }
 
 // maxMIMEDepth bounds the nesting of multiparts in a raw message.
@@ -85,7 +128,7 @@ func ParseInbound(r *http.Request, maxBytes int64) (Message, error) {
 		}
 	}
 	text := make(map[string]string)
-	for _, name := range []string{"from", "to", "cc", "subject", "text", "html"} {
+	for _, name := range []string{"from", "to", "cc", "subject", "text", "html", "headers"} {
 		b, ok := fields[name]
 		if !ok {
 			continue
@@ -120,6 +163,14 @@ func ParseInbound(r *http.Request, maxBytes int64) (Message, error) {
 	m.Subject = strings.TrimSpace(text["subject"])
 	m.Text = strings.ReplaceAll(text["text"], "\r\n", "\n")
 	m.HTML = text["html"]
+	m.Header = parseHeaderBlock(text["headers"])
+	if raw != nil {
+		for k, v := range raw.header {
+			if _, ok := m.Header[k]; !ok {
+				m.Header[k] = v
+			}
+		}
+	}
 	if len(m.From) == 0 && m.Envelope.From == "" {
 		return Message{}, fmt.Errorf("%w: no sender", ErrMalformed)
 	}
@@ -142,7 +193,7 @@ func readParts(mr *multipart.Reader) (fields map[string][]byte, raw *rawMessage,
 			continue // an attachment; NextPart reads past it
 		}
 		switch name {
-		case "from", "to", "cc", "subject", "text", "html", "envelope", "charsets":
+		case "from", "to", "cc", "subject", "text", "html", "headers", "envelope", "charsets":
 			if _, seen := fields[name]; seen {
 				continue
 			}
@@ -180,6 +231,7 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 // (encoded words decoded) and the first text/plain and text/html bodies that
 // are not attachments.
 type rawMessage struct {
+	header                textproto.MIMEHeader
 	from, to, cc, subject string
 	text, html            string
 	hasText, hasHTML      bool
@@ -191,6 +243,7 @@ func parseRawMessage(r io.Reader) (*rawMessage, error) {
 		return nil, readError(err)
 	}
 	rm := &rawMessage{
+		header:  textproto.MIMEHeader(msg.Header),
 		from:    decodeHeader(msg.Header.Get("From")),
 		to:      decodeHeader(msg.Header.Get("To")),
 		cc:      decodeHeader(msg.Header.Get("Cc")),
@@ -332,4 +385,44 @@ func parseAddresses(s string) []string {
 		}
 	}
 	return out
+}
+
+// blockEnd finds the end of block elements that mail clients use as lines.
+var blockEnd = regexp.MustCompile(`(?i)</(div|blockquote|tr|table|h[1-6])\s*>`)
+
+// maxHeaders bounds the header fields kept of a message.
+const maxHeaders = 500
+
+// parseHeaderBlock reads the header block SendGrid posts in the field
+// headers. Real mail has malformed lines; what cannot be read is skipped,
+// and a block that cannot be read at all gives no headers, never an error:
+// headers only help tell automatic mail from a person's.
+func parseHeaderBlock(block string) textproto.MIMEHeader {
+	h := textproto.MIMEHeader{}
+	block = strings.ReplaceAll(block, "\r\n", "\n")
+	var name, value string
+	flush := func() {
+		if name != "" && len(h) < maxHeaders {
+			h.Add(name, decodeHeader(strings.TrimSpace(value)))
+		}
+		name, value = "", ""
+	}
+	for _, line := range strings.Split(block, "\n") {
+		if line == "" {
+			continue
+		}
+		if line[0] == ' ' || line[0] == '\t' {
+			if name != "" {
+				value += " " + strings.TrimSpace(line)
+			}
+			continue
+		}
+		flush()
+		k, v, ok := strings.Cut(line, ":")
+		if ok && k != "" && !strings.ContainsAny(k, " \t") {
+			name, value = textproto.CanonicalMIMEHeaderKey(k), v
+		}
+	}
+	flush()
+	return h
 }

@@ -127,6 +127,10 @@ func TestParseInbound(t *testing.T) {
 		}
 		want.Envelope.From = "jane@example.com"
 		want.Envelope.To = []string{replyTo}
+		if m.Header.Get("Date") != "Mon, 5 Jan 2026 10:15:00 +0100" || m.Header.Get("Mime-Version") != "1.0" || len(m.Header) != 8 {
+			t.Errorf("Header = %v", m.Header)
+		}
+		want.Header = m.Header
 		if !reflect.DeepEqual(m, want) {
 			t.Errorf("ParseInbound =\n%+v\nwant\n%+v", m, want)
 		}
