@@ -44,11 +44,29 @@ func TestAClosedCaseRefusesEveryDoorClearly(t *testing.T) {
 	t.Run("an action on a case that never existed answers 404", func(t *testing.T) {
 		expectProblem(t, s.call("POST", "/v1/cases/C-ZZZZZZ/notes", agent, map[string]any{"body": "Hello"}), http.StatusNotFound, "")
 	})
-	t.Run("an emailed reply answers 200, is not taken and changes nothing", func(t *testing.T) {
-		r := s.postInbound(testInboundSecret, testSigner.ReplyAddress(id, testReplyDomain), "Thanks again!")
+	t.Run("an emailed reply answers 200 and opens a follow-up case linked to the old one", func(t *testing.T) {
+		r := s.postInbound(testInboundSecret, testSigner.ReplyAddress(id, testReplyDomain), "Thanks again! One more question.")
+		expect(t, r, http.StatusOK)
+		next, _ := r.body["case_id"].(string)
+		if r.body["accepted"] != true || r.body["taken_as"] != "follow_up" || r.body["follow_up_of"] != id || next == "" || next == id {
+			t.Fatalf("a reply to a closed case: %s", r.raw)
+		}
+		c := s.call("GET", "/v1/cases/"+next, agent, nil).body
+		old := s.call("GET", "/v1/cases/"+id, agent, nil).body
+		if c["follow_up_of"] != id || c["customer_id"] != s.customer.ID || c["subject"] != old["subject"] ||
+			c["channel"] != "email" || c["description"] != "Thanks again! One more question." || c["status"] != "new" {
+			t.Errorf("follow-up %v", c)
+		}
+		again := s.postInbound(testInboundSecret, testSigner.ReplyAddress(id, testReplyDomain), "Thanks again! One more question.")
+		if again.body["case_id"] != next {
+			t.Errorf("SendGrid's retry opened %v, want %s again", again.body["case_id"], next)
+		}
+	})
+	t.Run("another address's reply to it is not taken", func(t *testing.T) {
+		r := s.postMail(id, map[string]string{"from": "someone@elsewhere.example", "text": "Hello?"})
 		expect(t, r, http.StatusOK)
 		if r.body["accepted"] != false {
-			t.Fatalf("a reply to a closed case was accepted: %s", r.raw)
+			t.Fatalf("a stranger's reply to a closed case was taken: %s", r.raw)
 		}
 	})
 	t.Run("a reply on the customer page shows a clear page, not an outage", func(t *testing.T) {
