@@ -52,6 +52,7 @@ var accepts = map[string]struct {
 	Escalate{}.Name():       {"escalate", []Status{StatusNew, StatusOpen, StatusWaitingOnCustomer}},
 	ProposeRefund{}.Name():  {"propose a refund on", activeStatuses},
 	ProposeCredit{}.Name():  {"propose a credit on", activeStatuses},
+	UpdateCustomer{}.Name(): {"record a customer change on", notClosed},
 }
 
 // Accepts reports whether a case in status takes cmd.
@@ -197,6 +198,8 @@ func (r Rules) Decide(c Case, cmd Command, by Actor, now time.Time) (Case, []Eve
 		err = d.systemOnly(by, func() error { return d.movementReleased(cmd) })
 	case NetworkOutcome:
 		err = d.networkOutcome(cmd, r)
+	case UpdateCustomer:
+		err = d.systemOnly(by, func() error { return d.updateCustomer(cmd) })
 	case Tick:
 		if by.Role != RoleSystem {
 			return c, nil, Errorf(EFORBIDDEN, "only the system fires timers")

@@ -63,6 +63,13 @@ type Customer struct {
 	// EmailBouncedAt is set when SendGrid reported the address bouncing.
 	EmailBouncedAt    *time.Time `json:"email_bounced_at"`
 	EmailBounceReason string     `json:"email_bounce_reason,omitempty"`
+	// The profile staff keep current (customer.go); each change is in the
+	// customer's history.
+	Phone             string `json:"phone"`
+	PreferredLanguage string `json:"preferred_language"`
+	Notes             string `json:"notes"`
+	// MergedInto is the customer this duplicate was merged into.
+	MergedInto string `json:"merged_into,omitempty"`
 }
 
 // NewCustomerRequest is what staff give to record a customer.

@@ -23,6 +23,10 @@ type CustomerStore interface {
 	Invoice(ctx context.Context, id string) (casedesk.Invoice, error)
 	PaymentBalance(ctx context.Context, id string) (casedesk.PaymentBalance, error)
 	InvoiceBalance(ctx context.Context, id string) (casedesk.InvoiceBalance, error)
+	UpdateCustomer(ctx context.Context, id string, req casedesk.UpdateCustomerRequest, by casedesk.Actor) (casedesk.Customer, []casedesk.CustomerChange, []string, error)
+	CustomerHistory(ctx context.Context, id string) ([]casedesk.CustomerHistoryEntry, error)
+	SearchCustomers(ctx context.Context, s casedesk.CustomerSearch) ([]casedesk.Customer, bool, error)
+	MergeCustomers(ctx context.Context, from, into string, by casedesk.Actor) ([]string, error)
 }
 
 func (s *Server) createCustomer(c *gin.Context) {
@@ -46,6 +50,109 @@ func (s *Server) createCustomer(c *gin.Context) {
 
 func (s *Server) getCustomer(c *gin.Context) {
 	cu, err := s.Customers.Customer(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, cu)
+}
+
+// updateCustomer changes a customer's profile. The store records each
+// change in the customer's history; the customer's cases that are not closed
+// are then told, so their timelines say it (email follows the customer's row
+// at render time, so the next message goes to a new address either way).
+func (s *Server) updateCustomer(c *gin.Context) {
+	var req casedesk.UpdateCustomerRequest
+	if !bind(c, &req, false) {
+		return
+	}
+	if err := req.Validate(); err != nil {
+		writeError(c, err)
+		return
+	}
+	cu, changes, open, err := s.Customers.UpdateCustomer(c.Request.Context(), c.Param("id"), req, currentUser(c).Actor())
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	if len(changes) > 0 {
+		cmd := casedesk.UpdateCustomer{CustomerID: cu.ID}
+		for _, ch := range changes {
+			cmd.Fields = append(cmd.Fields, ch.Field)
+			if ch.Field == "email" {
+				cmd.Email = ch.New
+			}
+		}
+		s.tellCases(c, open, cmd)
+	}
+	c.JSON(http.StatusOK, cu)
+}
+
+// tellCases sends cmd to each case as the system. The change is already
+// recorded on the customer; a case that cannot take it now (closed meanwhile,
+// Temporal unreachable) is logged and the others are still told.
+func (s *Server) tellCases(c *gin.Context, ids []string, cmd casedesk.Command) {
+	for _, id := range ids {
+		ctx, cancel := context.WithTimeout(c.Request.Context(), s.ActionTimeout)
+		_, err := s.Cases.Act(ctx, id, cmd, casedesk.SystemActor, casedesk.NewID("CUSTOMER", 12))
+		cancel()
+		if err != nil {
+			logger(c).Warn("telling a case of its customer's change failed", "case_id", id, "action", cmd.Name(), "error", err)
+		}
+	}
+}
+
+func (s *Server) customerHistory(c *gin.Context) {
+	items, err := s.Customers.CustomerHistory(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"items": items})
+}
+
+// searchCustomers finds customers by part of the name or email, the phone's
+// digits or the ID, a page at a time; next_cursor continues.
+func (s *Server) searchCustomers(c *gin.Context) {
+	q, err := casedesk.ParseCustomerSearch(c.Query("q"), c.Query("limit"), c.Query("cursor"))
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	items, more, err := s.Customers.SearchCustomers(c.Request.Context(), q)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	var next *string
+	if more {
+		next = &items[len(items)-1].ID
+	}
+	c.JSON(http.StatusOK, gin.H{"items": items, "next_cursor": next})
+}
+
+// mergeCustomer merges the customer of the path into another. The store
+// moves the read model (cases, payments, invoices) in one transaction; each
+// moved case that is not closed is then told, because its workflow holds the
+// customer ID it notifies and projects. A closed case's workflow has ended
+// and its row is already moved.
+func (s *Server) mergeCustomer(c *gin.Context) {
+	var req casedesk.MergeCustomerRequest
+	if !bind(c, &req, false) {
+		return
+	}
+	from := c.Param("id")
+	if err := req.Validate(from); err != nil {
+		writeError(c, err)
+		return
+	}
+	open, err := s.Customers.MergeCustomers(c.Request.Context(), from, req.Into, currentUser(c).Actor())
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	s.tellCases(c, open, casedesk.UpdateCustomer{CustomerID: req.Into, MergedFrom: from})
+	cu, err := s.Customers.Customer(c.Request.Context(), req.Into)
 	if err != nil {
 		writeError(c, err)
 		return

@@ -132,6 +132,10 @@ func (s *Server) Handler() http.Handler {
 
 	records.POST("/customers", s.createCustomer)
 	records.GET("/customers/:id", s.getCustomer)
+	records.GET("/customers", s.searchCustomers)
+	records.PATCH("/customers/:id", s.updateCustomer)
+	records.GET("/customers/:id/history", s.customerHistory)
+	supervisors.POST("/customers/:id/merge", s.mergeCustomer)
 	billing.POST("/customers/:id/payments", s.createPayment)
 	records.GET("/customers/:id/payments", s.listPayments)
 	billing.POST("/customers/:id/invoices", s.createInvoice)

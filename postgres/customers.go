@@ -20,10 +20,7 @@ func (db *DB) CreateCustomer(ctx context.Context, c casedesk.Customer) (casedesk
 
 // Customer returns customer id.
 func (db *DB) Customer(ctx context.Context, id string) (casedesk.Customer, error) {
-	var c casedesk.Customer
-	err := db.Pool.QueryRow(ctx, `SELECT id, name, email, created_at, email_bounced_at, coalesce(email_bounce_reason, '')
-		FROM customers WHERE id = $1`, id).
-		Scan(&c.ID, &c.Name, &c.Email, &c.CreatedAt, &c.EmailBouncedAt, &c.EmailBounceReason)
+	c, err := scanCustomer(db.Pool.QueryRow(ctx, `SELECT `+customerColumns+` FROM customers WHERE id = $1`, id))
 	return c, translate(err, "customer "+id)
 }
 

@@ -169,6 +169,7 @@ func (w *caseRun) registerHandlers(ctx workflow.Context) error {
 		registerCommand[casedesk.NetworkOutcome],
 		registerCommand[casedesk.Escalate],
 		registerCommand[casedesk.DecideApproval],
+		registerCommand[casedesk.UpdateCustomer],
 		registerProposal[casedesk.ProposeRefund],
 		registerProposal[casedesk.ProposeCredit],
 	} {
