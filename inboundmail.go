@@ -306,3 +306,16 @@ func (d *decision) discardUnverified(cmd DiscardUnverifiedReply) error {
 	d.emit(EventUnverifiedDiscarded, map[string]any{"reply_seq": u.Seq, "from": u.From, "reason": reason})
 	return nil
 }
+
+// InboundNotTaken is the TakenAs of mail that changed nothing.
+const InboundNotTaken = "not_taken"
+
+// InboundRecord is what casedesk keeps of each mail that reached a case's
+// reply address: what it was taken as (InboundReply, InboundAutoReply,
+// InboundBounce, "unverified_reply", "follow_up" with ResultCase the new
+// case) or InboundNotTaken with the Reason. MessageKey identifies the
+// message (a hash of its Message-ID; "" without one).
+type InboundRecord struct {
+	CaseID, MessageKey, From, Subject string
+	TakenAs, ResultCase, Reason       string
+}

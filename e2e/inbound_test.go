@@ -97,7 +97,12 @@ func TestInboundMailBehavesLikeAHelpdesk(t *testing.T) {
 	t.Run("a reply from another address waits as an unverified reply for an agent", func(t *testing.T) {
 		id := s.openAssigned()
 		expect(t, s.call("POST", "/v1/cases/"+id+"/request-info", agent, map[string]any{"body": "Which card?"}), http.StatusOK)
-		takenAs(t, s.postMail(id, map[string]string{"from": "someone@elsewhere.example", "text": "It was the Visa.\n\n> Which card?"}), "unverified_reply")
+		visa := map[string]string{"from": "someone@elsewhere.example", "text": "It was the Visa.\n\n> Which card?",
+			"headers": "Message-ID: <visa-1@elsewhere.example>\n"}
+		takenAs(t, s.postMail(id, visa), "unverified_reply")
+		if r := s.postMail(id, visa); r.body["replayed"] != true || r.body["taken_as"] != "unverified_reply" {
+			t.Errorf("SendGrid's retry: %s", r.raw)
+		}
 		takenAs(t, s.postMail(id, map[string]string{"from": "spam@elsewhere.example", "text": "Buy now"}), "unverified_reply")
 		c := s.call("GET", "/v1/cases/"+id, agent, nil).body
 		pending, _ := c["unverified_replies"].([]any)
@@ -159,6 +164,26 @@ func TestInboundMailBehavesLikeAHelpdesk(t *testing.T) {
 		expect(t, r, http.StatusOK)
 		if working(string(r.raw)) || !strings.Contains(string(r.raw), "/c/…") {
 			t.Errorf("messages show a working link or no redacted one: %s", r.raw)
+		}
+	})
+
+	t.Run("a closed case's reply address expires with the link TTL", func(t *testing.T) {
+		id := s.openAssigned()
+		s.closeCase(id)
+		// Closed 31 days ago, past the default TTL of 30 days.
+		if _, err := s.db.Pool.Exec(context.Background(), `UPDATE cases SET state = jsonb_set(state, '{closed_at}', to_jsonb($2::text))
+			WHERE id = $1`, id, time.Now().Add(-31*24*time.Hour).UTC().Format(time.RFC3339Nano)); err != nil {
+			t.Fatal(err)
+		}
+		r := s.postMail(id, map[string]string{"text": "Are you still there?"})
+		expect(t, r, http.StatusOK)
+		if reason, _ := r.body["reason"].(string); r.body["accepted"] != false || !strings.Contains(reason, "expired") {
+			t.Fatalf("mail to an expired address: %s", r.raw)
+		}
+		var journaled int
+		if err := s.db.Pool.QueryRow(context.Background(), `SELECT count(*) FROM inbound_mail
+			WHERE case_id = $1 AND taken_as = 'not_taken' AND reason LIKE '%expired%'`, id).Scan(&journaled); err != nil || journaled != 1 {
+			t.Errorf("the refused mail is journaled %d times (%v), want once", journaled, err)
 		}
 	})
 
