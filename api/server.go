@@ -35,6 +35,7 @@ type Server struct {
 	CaseReads CaseStore
 	Approvals ApprovalStore
 	Feedback  FeedbackStore
+	Macros    MacroStore
 	Cases     Cases
 	Logger    *slog.Logger
 	// TemporalHealth checks that Temporal answers, for /readyz.
@@ -167,6 +168,13 @@ func (s *Server) Handler() http.Handler {
 
 	staff.POST("/cases/:id/category", s.setCategory)
 	staff.GET("/reports/kpis", s.reportKPIs)
+	supervisors.GET("/reports/macros", s.macroReport)
+	staff.GET("/macros", s.listMacros)
+	staff.POST("/macros", s.createMacro)
+	staff.PATCH("/macros/:id", s.updateMacro)
+	staff.DELETE("/macros/:id", s.deleteMacro)
+	staff.POST("/cases/:id/macros/:macro_id/preview", s.previewMacro)
+	staff.POST("/cases/:id/macros/:macro_id/apply", s.applyMacro)
 	staff.GET("/reports/cases.csv", s.exportCases)
 
 	supervisors.GET("/approvals", s.listApprovals)

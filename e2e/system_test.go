@@ -100,7 +100,7 @@ func startSystemWith(t testing.TB, rules casedesk.Rules, opts systemOptions) *sy
 	srv := &api.Server{
 		Sessions: db, Queues: db, Changes: changes, Console: web.Handler(),
 		Links: testSigner, ReplyDomain: testReplyDomain, InboundSecret: testInboundSecret, EventVerifier: opts.verifier,
-		DB: db, Users: db, Customers: db, CaseReads: db, Approvals: db, Feedback: db,
+		DB: db, Users: db, Customers: db, Macros: db, CaseReads: db, Approvals: db, Feedback: db,
 		Reports: db, Categories: rules.Categories,
 		Cases:  &temporalclient.Cases{Client: tc, Rules: rules, TaskQueue: queue},
 		Logger: logger,

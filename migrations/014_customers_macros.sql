@@ -21,3 +21,25 @@ CREATE TABLE customer_history (
     other_id     text NOT NULL DEFAULT ''
 );
 CREATE INDEX customer_history_customer_idx ON customer_history (customer_id, seq);
+
+-- Macros: saved replies with optional actions, shared with the team or
+-- personal to their owner; each application is counted for the reports.
+CREATE TABLE macros (
+    id          text PRIMARY KEY,
+    name        text NOT NULL,
+    body        text NOT NULL,
+    actions     jsonb NOT NULL DEFAULT '{}',
+    shared      boolean NOT NULL,
+    owner_id    text NOT NULL REFERENCES users (id),
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    updated_at  timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX macros_owner_idx ON macros (owner_id);
+
+CREATE TABLE macro_uses (
+    macro_id  text NOT NULL REFERENCES macros (id) ON DELETE CASCADE,
+    case_id   text NOT NULL,
+    user_id   text NOT NULL,
+    at        timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX macro_uses_macro_idx ON macro_uses (macro_id);

@@ -198,6 +198,7 @@ func serveAPI(ctx context.Context, d *deps) error {
 		DB:            d.db,
 		Users:         d.db,
 		Customers:     d.db,
+		Macros:        d.db,
 		CaseReads:     d.db,
 		Approvals:     d.db,
 		Feedback:      d.db,
