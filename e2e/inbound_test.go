@@ -203,3 +203,24 @@ func TestInboundMailBehavesLikeAHelpdesk(t *testing.T) {
 		}
 	})
 }
+
+func TestACustomerLinkStillWorksAfterItsCustomerIsMergedIntoAnother(t *testing.T) {
+	s := startSystem(t, casedesk.Rules{ReopenWindow: time.Hour})
+	dup := s.customer
+	id := s.openAssigned()
+	link := s.url + "/c/" + testSigner.CustomerToken(id, dup.ID, time.Now().Add(time.Hour))
+	r := s.call("POST", "/v1/customers", s.as(casedesk.RoleAgent), map[string]any{"name": "Jordan Rivera", "email": "jordan.keep@example.com"})
+	expect(t, r, http.StatusCreated)
+	keep := r.body["id"].(string)
+	expect(t, s.call("POST", "/v1/customers/"+dup.ID+"/merge", s.as(casedesk.RoleSupervisor), map[string]any{"into": keep}), http.StatusOK)
+	if c := s.call("GET", "/v1/cases/"+id, s.as(casedesk.RoleAgent), nil).body; c["customer_id"] != keep {
+		t.Fatalf("the case's customer is %v, want %s", c["customer_id"], keep)
+	}
+	if st, _, _ := page(t, "GET", link, nil); st != http.StatusOK {
+		t.Errorf("the merged duplicate's link gave %d, want 200", st)
+	}
+	other := s.url + "/c/" + testSigner.CustomerToken(id, "CU-SOMEONE1", time.Now().Add(time.Hour))
+	if st, _, _ := page(t, "GET", other, nil); st != http.StatusNotFound {
+		t.Errorf("another customer's link gave %d, want 404", st)
+	}
+}
