@@ -74,6 +74,10 @@ func (db *DB) ProjectCase(ctx context.Context, c casedesk.Case, events []casedes
 	var fresh []casedesk.Event
 	err = db.inTx(ctx, func(tx pgx.Tx) error {
 		fresh = fresh[:0]
+		// Webhooks go out with the projection or not at all (webhooks.go).
+		if err := db.enqueueCaseHooks(ctx, tx, c, events); err != nil {
+			return err
+		}
 		_, err := tx.Exec(ctx, `
 			INSERT INTO cases (id, type, status, priority, channel, customer_id, assignee_id, subject, description,
 				category, identity_verified, outcome, first_contact_resolution, opened_by, opened_at, updated_at,

@@ -28,6 +28,9 @@ type DB struct {
 	// Calendars are the business calendars case facts are measured in;
 	// nil measures them in calendar time.
 	Calendars Calendars
+	// WebhookView shows a case in webhook payloads as the API does (nil:
+	// as stored).
+	WebhookView func(casedesk.Case) any
 }
 
 // Open connects to url and checks the connection.

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -138,6 +139,13 @@ func (db *DB) RecordDeliveryEvent(ctx context.Context, e casedesk.DeliveryEvent)
 		if _, err := tx.Exec(ctx, `UPDATE messages SET delivery_status = $2 WHERE id = $1`, id, e.Event); err != nil {
 			return err
 		}
+		if caseID != "" && slices.Contains(casedesk.WebhookDeliveryEvents, e.Event) {
+			if err := db.enqueueCaseHook(ctx, tx, casedesk.HookEmailDelivery, "email/"+id+"/"+e.Event, caseID, e.At,
+				map[string]any{"delivery": map[string]any{"message_id": id, "audience": audience, "event": e.Event,
+					"email": e.Email, "reason": casedesk.MaskCardNumbers(e.Reason), "at": e.At}}); err != nil {
+				return err
+			}
+		}
 		if audience == casedesk.AudienceCustomer && (e.Event == "bounce" || e.Event == "dropped") {
 			_, err = tx.Exec(ctx, `UPDATE customers SET email_bounced_at = $2, email_bounce_reason = $3
 				WHERE id = (SELECT customer_id FROM cases WHERE id = $1) AND lower(email) = lower($4)`,
@@ -150,7 +158,15 @@ func (db *DB) RecordDeliveryEvent(ctx context.Context, e casedesk.DeliveryEvent)
 
 // SaveCSAT stores the customer's rating of caseID; a case is rated once.
 func (db *DB) SaveCSAT(ctx context.Context, caseID string, rating int, comment string) error {
-	_, err := db.Pool.Exec(ctx, `INSERT INTO csat (case_id, rating, comment) VALUES ($1, $2, $3)`, caseID, rating, comment)
+	err := db.inTx(ctx, func(tx pgx.Tx) error {
+		var at time.Time
+		if err := tx.QueryRow(ctx, `INSERT INTO csat (case_id, rating, comment) VALUES ($1, $2, $3) RETURNING created_at`,
+			caseID, rating, comment).Scan(&at); err != nil {
+			return err
+		}
+		return db.enqueueCaseHook(ctx, tx, casedesk.HookCSATReceived, "csat/"+caseID, caseID, at,
+			map[string]any{"csat": map[string]any{"rating": rating, "comment": comment, "at": at}})
+	})
 	return translate(err, "a rating for case "+caseID)
 }
 
