@@ -9,6 +9,7 @@ import { Admin } from "./pages/Admin";
 import { Approvals } from "./pages/Approvals";
 import { CasePage } from "./pages/Case";
 import { CaseList } from "./pages/CaseList";
+import { Macros } from "./pages/Macros";
 import { Queues } from "./pages/Queues";
 import { sessionKey, SignIn, useSession, useSignOut } from "./session";
 import "./styles.css";
@@ -53,6 +54,7 @@ function Shell() {
           <NavLink to="/queues">Queues</NavLink>
           {supervisor && <NavLink to="/approvals">Approvals</NavLink>}
           {supervisor && <NavLink to="/dashboard">Dashboard</NavLink>}
+          <NavLink to="/macros">Macros</NavLink>
           {role === "admin" && <NavLink to="/admin">Admin</NavLink>}
         </nav>
         <span className={`live ${live}`} role="status" aria-live="polite">
@@ -67,6 +69,7 @@ function Shell() {
         <Route path="/cases" element={<CaseList />} />
         <Route path="/cases/:id" element={<CasePage />} />
         <Route path="/dashboard" element={supervisor ? <Suspense fallback={<main aria-busy="true"><p>Loading…</p></main>}><Dashboard /></Suspense> : <NotAllowed />} />
+        <Route path="/macros" element={<Macros />} />
         <Route path="/approvals" element={supervisor ? <Approvals /> : <NotAllowed />} />
         <Route path="/admin" element={role === "admin" ? <Admin /> : <NotAllowed />} />
         <Route path="*" element={<main><h1>Not found</h1><p>There is no such page.</p></main>} />

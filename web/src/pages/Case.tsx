@@ -4,6 +4,7 @@ import { Link, useParams } from "react-router";
 import { api, must, type Case, type Schemas } from "../api/client";
 import { label, money, when } from "../format";
 import { isTyping, useDraft, useNames, useUsers } from "../hooks";
+import { useMacroPicker } from "../macros";
 import { useMe } from "../session";
 import { clocks, Countdown } from "../sla";
 
@@ -199,6 +200,7 @@ function Composer({ c, can }: { c: Case; can: Set<string> }) {
   const id = c.id;
   const [text, setText] = useDraft(`casedesk.draft.${id}`);
   const box = useRef<HTMLTextAreaElement>(null);
+  const picker = useMacroPicker(id, text, setText, box);
   const send = useCaseAction(id, async (kind: "reply" | "notes" | "request-info") => {
     const args = { params: { path: { id } }, body: { body: text } };
     if (kind === "reply") return must(api.POST("/v1/cases/{id}/reply", args));
@@ -222,16 +224,23 @@ function Composer({ c, can }: { c: Case; can: Set<string> }) {
     <section aria-labelledby="composer-title" className="composer">
       <h2 id="composer-title">Write</h2>
       <label htmlFor="composer-message">Message</label>
-      <textarea id="composer-message" ref={box} rows={4} value={text} onChange={(e) => setText(e.target.value)}
+      <textarea id="composer-message" ref={box} rows={4} value={text}
+        onChange={(e) => { setText(e.target.value); picker.track(e.target); }}
+        onSelect={(e) => picker.track(e.currentTarget)}
+        aria-controls={picker.open ? "macro-picker" : undefined} aria-autocomplete="list"
+        aria-activedescendant={picker.activeId}
         onKeyDown={(e) => {
+          if (picker.onKeyDown(e)) return;
           if (e.key === "Enter" && (e.ctrlKey || e.metaKey) && !empty && can.has("reply")) {
             e.preventDefault();
             go("reply");
           }
         }}
         aria-describedby="composer-help" />
+      {picker.list}
+      {picker.error && <p role="alert" className="error">{picker.error}</p>}
       <p id="composer-help" className="muted">
-        A reply and a request for information are emailed to the customer; a note stays internal. The draft is kept if you leave.
+        A reply and a request for information are emailed to the customer; a note stays internal. The draft is kept if you leave. Type :: and part of a macro's name to insert it.
       </p>
       {send.error && <p role="alert" className="error">{send.error.message}</p>}
       <div className="buttons">

@@ -1,0 +1,49 @@
+// Macros in the composer, run by e2e/browser_macros_test.go against a whole
+// casedesk holding the shared macro "Duplicate authorisation".
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { chromium } from "playwright-core";
+
+const env = (name) => {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set: run the browser tests with make test`);
+  return v;
+};
+
+let browser;
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: env("CHROMIUM"),
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync"],
+  });
+});
+after(async () => {
+  await browser?.close();
+});
+
+test("::dup in the composer offers the macro, and Enter inserts its text rendered for the case", async () => {
+  const context = await browser.newContext({ baseURL: env("CASEDESK_URL"), viewport: { width: 1400, height: 1000 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  await page.goto("/");
+  await page.getByLabel("Email").fill(env("AGENT_EMAIL"));
+  await page.getByLabel("Password").fill(env("PASSWORD"));
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign out" }).waitFor();
+
+  const id = env("CASE_ID");
+  await page.goto(`/cases/${id}`);
+  await page.getByRole("heading", { name: new RegExp(id) }).waitFor();
+  const box = page.getByLabel("Message");
+  await box.click();
+  await box.pressSequentially("Thanks for calling. ::dup");
+  const option = page.getByRole("listbox", { name: "Macros" }).getByRole("option", { name: "Duplicate authorisation" });
+  await option.waitFor();
+  await box.press("Enter");
+  const want = `Thanks for calling. Hello ${env("CUSTOMER_NAME")}, the second charge on ${id} is a duplicate authorisation.`;
+  await page.waitForFunction(([w]) => document.querySelector("#composer-message")?.value === w, [want]);
+  assert.equal(await box.inputValue(), want);
+  assert.equal(await page.getByRole("listbox", { name: "Macros" }).count(), 0, "the list closes once the macro is inserted");
+  await context.close();
+});
