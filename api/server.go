@@ -72,6 +72,11 @@ type Server struct {
 	Queues  QueueStore
 	Changes ChangeFeed
 	Console http.Handler
+
+	// Webhooks keeps outgoing webhook endpoints; Production allows only
+	// https endpoint URLs naming no local or private address.
+	Webhooks   WebhookStore
+	Production bool
 }
 
 // Handler returns the HTTP handler with every route.
@@ -127,6 +132,13 @@ func (s *Server) Handler() http.Handler {
 	staff.GET("/users", s.listUsers)
 	staff.PUT("/users/:id/password", s.setPassword)
 	admin.POST("/users/:id/deactivate", s.deactivateUser)
+	admin.POST("/webhooks/endpoints", s.createWebhookEndpoint)
+	admin.GET("/webhooks/endpoints", s.listWebhookEndpoints)
+	admin.GET("/webhooks/endpoints/:id", s.getWebhookEndpoint)
+	admin.DELETE("/webhooks/endpoints/:id", s.deleteWebhookEndpoint)
+	admin.POST("/webhooks/endpoints/:id/rotate-secret", s.rotateWebhookSecret)
+	admin.GET("/webhooks/endpoints/:id/deliveries", s.listWebhookDeliveries)
+	admin.POST("/webhooks/deliveries/:id/redeliver", s.redeliverWebhook)
 	staff.GET("/queues", s.listQueues)
 	staff.GET("/stream", s.stream)
 	staff.GET("/cases/:id/actions", s.caseActions)

@@ -49,6 +49,9 @@ type Config struct {
 	Categories  []string // CASEDESK_CATEGORIES: comma-separated case categories
 	MetricsAddr string   // CASEDESK_METRICS_ADDR: the worker's /metrics listener ("" for none)
 	OTLPTraces  bool     // OTEL_EXPORTER_OTLP_ENDPOINT (or its traces variant) is set: traces are exported
+	// Outgoing webhooks.
+	WebhookWorkers int           // CASEDESK_WEBHOOK_WORKERS: concurrent webhook deliveries per worker
+	WebhookRetry   time.Duration // CASEDESK_WEBHOOK_RETRY: delay before a failed delivery's first retry, doubling after
 }
 
 // Defaults.
@@ -185,6 +188,21 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		c.MetricsAddr = ""
 	}
 	c.OTLPTraces = get("OTEL_EXPORTER_OTLP_ENDPOINT", "") != "" || get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "") != ""
+	c.WebhookWorkers, c.WebhookRetry = 4, casedesk.DefaultWebhookRetry
+	if v := get("CASEDESK_WEBHOOK_WORKERS", ""); v != "" {
+		if n, err := strconv.Atoi(v); err != nil || n < 1 || n > 64 {
+			errs = append(errs, "CASEDESK_WEBHOOK_WORKERS must be a whole number from 1 to 64")
+		} else {
+			c.WebhookWorkers = n
+		}
+	}
+	if v := get("CASEDESK_WEBHOOK_RETRY", ""); v != "" {
+		if d, err := time.ParseDuration(v); err != nil || d < 100*time.Millisecond || d > time.Hour {
+			errs = append(errs, "CASEDESK_WEBHOOK_RETRY must be a duration from 100ms to 1h, such as 30s")
+		} else {
+			c.WebhookRetry = d
+		}
+	}
 	if c.AdminToken != "" && len(c.AdminToken) < 16 {
 		errs = append(errs, "CASEDESK_ADMIN_TOKEN must be at least 16 characters")
 	}

@@ -19,7 +19,7 @@ var variables = []string{
 	"CASEDESK_MAIL_FROM_NAME", "CASEDESK_REPLY_DOMAIN", "CASEDESK_LINK_SECRET", "CASEDESK_LINK_TTL",
 	"CASEDESK_INBOUND_SECRET", "SENDGRID_WEBHOOK_PUBLIC_KEY", "CASEDESK_WAITING_REMINDER",
 	"CASEDESK_WAITING_TIMEOUT", "CASEDESK_DEMO_TOKENS_FILE", "CASEDESK_LOG_LEVEL", "CASEDESK_LOG_FORMAT",
-	"CASEDESK_ENV",
+	"CASEDESK_ENV", "CASEDESK_WEBHOOK_WORKERS", "CASEDESK_WEBHOOK_RETRY",
 }
 
 // setEnv empties every variable of the configuration (an empty variable
@@ -54,6 +54,8 @@ func defaults() config.Config {
 		DemoTokensFile:    ".data/demo-tokens.txt",
 		LogLevel:          slog.LevelInfo,
 		LogFormat:         "text",
+		WebhookWorkers:    4,
+		WebhookRetry:      30 * time.Second,
 	}
 }
 
@@ -113,6 +115,7 @@ func TestEachVariableIsRead(t *testing.T) {
 		{map[string]string{"CASEDESK_LOG_LEVEL": "WARN"}, func(c *config.Config) { c.LogLevel = slog.LevelWarn }},
 		{map[string]string{"CASEDESK_LOG_LEVEL": "error"}, func(c *config.Config) { c.LogLevel = slog.LevelError }},
 		{map[string]string{"CASEDESK_LOG_FORMAT": "json"}, func(c *config.Config) { c.LogFormat = "json" }},
+		{map[string]string{"CASEDESK_WEBHOOK_WORKERS": "8", "CASEDESK_WEBHOOK_RETRY": "250ms"}, func(c *config.Config) { c.WebhookWorkers, c.WebhookRetry = 8, 250*time.Millisecond }},
 		// Surrounding space is ignored, and a blank variable is unset.
 		{map[string]string{"TEMPORAL_NAMESPACE": "  billing\n", "CASEDESK_HTTP_ADDR": "   "}, func(c *config.Config) { c.TemporalNamespace = "billing" }},
 	}
@@ -166,6 +169,7 @@ func TestBadValuesAreRefusedNamingTheVariable(t *testing.T) {
 		{map[string]string{"CASEDESK_WAITING_REMINDER": "24h", "CASEDESK_WAITING_TIMEOUT": "24h"},
 			[]string{"CASEDESK_WAITING_REMINDER", "CASEDESK_WAITING_TIMEOUT"}},
 		{map[string]string{"CASEDESK_LOG_LEVEL": "loud"}, []string{"CASEDESK_LOG_LEVEL"}},
+		{map[string]string{"CASEDESK_WEBHOOK_WORKERS": "0", "CASEDESK_WEBHOOK_RETRY": "1ms"}, []string{"CASEDESK_WEBHOOK_WORKERS", "CASEDESK_WEBHOOK_RETRY"}},
 		{map[string]string{"CASEDESK_LOG_FORMAT": "xml"}, []string{"CASEDESK_LOG_FORMAT"}},
 		{map[string]string{"CASEDESK_ADMIN_TOKEN": "short-token"}, []string{"CASEDESK_ADMIN_TOKEN"}},
 		{map[string]string{"CASEDESK_ENV": "staging"}, []string{"CASEDESK_ENV"}},

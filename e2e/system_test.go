@@ -93,6 +93,7 @@ func startSystemWith(t testing.TB, rules casedesk.Rules, opts systemOptions) *sy
 		t.Fatal(err)
 	}
 	t.Cleanup(w.Stop)
+	startWebhookDispatcher(t, db, logger) // outgoing_webhooks_test.go
 	changes := db.NewChanges(logger)
 	changesCtx, stopChanges := context.WithCancel(context.Background())
 	t.Cleanup(stopChanges)
@@ -101,7 +102,7 @@ func startSystemWith(t testing.TB, rules casedesk.Rules, opts systemOptions) *sy
 		Sessions: db, Queues: db, Changes: changes, Console: web.Handler(),
 		Links: testSigner, ReplyDomain: testReplyDomain, InboundSecret: testInboundSecret, EventVerifier: opts.verifier,
 		DB: db, Users: db, Customers: db, Macros: db, CaseReads: db, Approvals: db, Feedback: db,
-		Reports: db, Categories: rules.Categories,
+		Reports: db, Categories: rules.Categories, Webhooks: db,
 		Cases:  &temporalclient.Cases{Client: tc, Rules: rules, TaskQueue: queue},
 		Logger: logger,
 		TemporalHealth: func(ctx context.Context) error {

@@ -20,6 +20,7 @@ import (
 	"github.com/casedesk/casedesk/links"
 	"github.com/casedesk/casedesk/mail"
 	"github.com/casedesk/casedesk/metrics"
+	"github.com/casedesk/casedesk/outbox"
 	"github.com/casedesk/casedesk/postgres"
 	"github.com/casedesk/casedesk/temporalclient"
 	"github.com/casedesk/casedesk/tracing"
@@ -85,6 +86,8 @@ func connect(ctx context.Context) (*deps, error) {
 		db.Close()
 		return nil, err
 	}
+	// Webhook payloads show cases as the API does.
+	db.WebhookView = api.CaseView
 	return &deps{cfg: cfg, sla: sla, approvals: approvals, log: log, db: db, temporal: tc, traces: traces}, nil
 }
 
@@ -169,8 +172,16 @@ func runCaseWorker(ctx context.Context, d *deps) error {
 		}
 		d.log.Info("worker metrics listening", "addr", "http://"+addr.String()+"/metrics")
 	}
+	hooks := &outbox.WebhookDispatcher{Store: d.db, Production: d.cfg.Env == config.EnvProduction,
+		Workers: d.cfg.WebhookWorkers, RetryFirst: d.cfg.WebhookRetry, Log: d.log}
+	hooked := make(chan struct{})
+	go func() {
+		defer close(hooked)
+		_ = hooks.Run(ctx) // returns once ctx ends and the deliveries in flight are recorded
+	}()
 	<-ctx.Done()
 	w.Stop()
+	<-hooked
 	d.log.Info("worker stopped")
 	return nil
 }
@@ -206,6 +217,8 @@ func serveAPI(ctx context.Context, d *deps) error {
 		SessionPolicy: casedesk.SessionPolicy{Idle: d.cfg.SessionIdle, Absolute: d.cfg.SessionMax},
 		// Behind HTTPS in production: the cookie never travels in clear.
 		SecureCookies: d.cfg.Env == config.EnvProduction,
+		Webhooks:      d.db,
+		Production:    d.cfg.Env == config.EnvProduction,
 		Queues:        d.db,
 		Changes:       changes,
 		Console:       web.Handler(),
