@@ -16,7 +16,8 @@ import (
 
 // TestMacrosInTheComposer drives web/tests/macros.test.mjs: "::dup" in the
 // composer offers the shared macro "Duplicate authorisation", and Enter
-// inserts its text rendered for the case.
+// inserts its text rendered for the case; then the agent corrects the
+// customer's email in the side panel and its history shows the change.
 func TestMacrosInTheComposer(t *testing.T) {
 	if _, err := os.Stat(chromium); err != nil {
 		if os.Getenv("CASEDESK_REQUIRE_SERVICES") != "" || os.Getenv("CI") != "" {
@@ -50,7 +51,8 @@ func TestMacrosInTheComposer(t *testing.T) {
 	cmd := exec.CommandContext(ctx, node, "--test", "--test-reporter=spec", filepath.Join("tests", "macros.test.mjs"))
 	cmd.Dir = filepath.Join(root, "web")
 	cmd.Env = append(os.Environ(), "CASEDESK_URL="+s.url, "CHROMIUM="+chromium, "PASSWORD="+password,
-		"AGENT_EMAIL="+agentEmail, "CASE_ID="+r.body["id"].(string), "CUSTOMER_NAME="+s.customer.Name)
+		"AGENT_EMAIL="+agentEmail, "CASE_ID="+r.body["id"].(string), "CUSTOMER_NAME="+s.customer.Name,
+		"CUSTOMER_EMAIL="+s.customer.Email)
 	out, err := cmd.CombinedOutput()
 	for _, line := range strings.Split(strings.TrimRight(string(out), "\n"), "\n") {
 		t.Log(line)

@@ -47,3 +47,24 @@ test("::dup in the composer offers the macro, and Enter inserts its text rendere
   assert.equal(await page.getByRole("listbox", { name: "Macros" }).count(), 0, "the list closes once the macro is inserted");
   await context.close();
 });
+
+test("an agent corrects the customer's email in the side panel, and the history shows the change", async () => {
+  const context = await browser.newContext({ baseURL: env("CASEDESK_URL"), viewport: { width: 1400, height: 1000 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  await page.goto("/");
+  await page.getByLabel("Email").fill(env("AGENT_EMAIL"));
+  await page.getByLabel("Password").fill(env("PASSWORD"));
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign out" }).waitFor();
+
+  await page.goto(`/cases/${env("CASE_ID")}`);
+  const side = page.getByRole("complementary", { name: "Customer" });
+  await side.getByRole("button", { name: "Edit profile…" }).click();
+  await side.getByLabel("Email address").fill("corrected@example.com");
+  await side.getByRole("button", { name: "Save profile" }).click();
+  await side.getByText("corrected@example.com").waitFor();
+  await side.getByRole("button", { name: "History" }).click();
+  await side.getByRole("list", { name: "Customer history" }).getByText(`Email: ${env("CUSTOMER_EMAIL")} → corrected@example.com`).waitFor();
+  await context.close();
+});

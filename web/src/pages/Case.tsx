@@ -4,6 +4,7 @@ import { Link, useParams } from "react-router";
 import { api, must, type Case, type Schemas } from "../api/client";
 import { label, money, when } from "../format";
 import { isTyping, useDraft, useNames, useUsers } from "../hooks";
+import { CustomerProfile } from "../customer";
 import { useMacroPicker } from "../macros";
 import { useMe } from "../session";
 import { clocks, Countdown } from "../sla";
@@ -547,11 +548,7 @@ function CustomerPanel({ c }: { c: Case }) {
   return (
     <aside className="side" aria-labelledby="customer-title">
       <h2 id="customer-title">Customer</h2>
-      {customer.data && (
-        <p>
-          <strong>{customer.data.name}</strong><br />{customer.data.email}<br /><span className="muted">{customer.data.id}</span>
-        </p>
-      )}
+      {customer.data && <CustomerProfile customer={customer.data} />}
       <h3>Other cases</h3>
       {(others.data ?? []).length === 0 ? <p className="muted">None.</p> : (
         <ul>{others.data!.map((o) => <li key={o.id}><Link to={`/cases/${o.id}`}>{o.id}</Link> {o.subject} <span className="muted">({label(o.status)})</span></li>)}</ul>
