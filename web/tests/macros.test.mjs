@@ -68,3 +68,26 @@ test("an agent corrects the customer's email in the side panel, and the history 
   await side.getByRole("list", { name: "Customer history" }).getByText(`Email: ${env("CUSTOMER_EMAIL")} → corrected@example.com`).waitFor();
   await context.close();
 });
+
+test("an agent's macro with a misspelt placeholder is refused on the Macros screen; the corrected one is saved", async () => {
+  const context = await browser.newContext({ baseURL: env("CASEDESK_URL"), viewport: { width: 1400, height: 1000 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  await page.goto("/");
+  await page.getByLabel("Email").fill(env("AGENT_EMAIL"));
+  await page.getByLabel("Password").fill(env("PASSWORD"));
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign out" }).waitFor();
+
+  await page.getByRole("link", { name: "Macros" }).click();
+  await page.getByRole("heading", { name: "Macros", level: 1 }).waitFor();
+  await page.getByLabel("Name").fill("Card expired");
+  await page.getByLabel("Text").fill("Hello {{customer.nmae}}, your card has expired.");
+  await page.getByRole("button", { name: "Save macro" }).click();
+  await page.getByRole("alert").filter({ hasText: "unknown placeholder {{customer.nmae}}" }).waitFor();
+  await page.getByLabel("Text").fill("Hello {{customer.name}}, your card has expired.");
+  await page.getByRole("button", { name: "Save macro" }).click();
+  await page.getByRole("cell", { name: "Card expired", exact: true }).waitFor();
+  assert.equal(await page.getByRole("alert").count(), 0);
+  await context.close();
+});

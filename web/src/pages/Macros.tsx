@@ -33,7 +33,8 @@ export function Macros() {
               <tr key={m.id}>
                 <td>{m.name}</td>
                 <td className="macro-body">{m.body}</td>
-                <td>{m.actions.resolve ? `resolve as ${label(m.actions.resolve)}` : m.actions.request_info ? "request info" : "reply"}</td>
+                <td>{[m.actions.category && `category ${m.actions.category}`, m.actions.priority && `priority ${m.actions.priority}`,
+                  m.actions.request_info ? "request info" : "reply", m.actions.resolve && `resolve as ${label(m.actions.resolve)}`].filter(Boolean).join(", ")}</td>
                 <td>{m.shared ? "Team" : "Personal"}</td>
                 <td>{m.uses}</td>
                 <td>
@@ -54,16 +55,25 @@ function CreateMacro({ supervisor }: { supervisor: boolean }) {
   const [name, setName] = useState("");
   const [body, setBody] = useState("");
   const [resolve, setResolve] = useState<(typeof OUTCOMES)[number]>("");
+  const [priority, setPriority] = useState<"" | Schemas["Priority"]>("");
+  const [category, setCategory] = useState("");
+  const [requestInfo, setRequestInfo] = useState(false);
   const [shared, setShared] = useState(supervisor);
   const create = useMutation({
     mutationFn: () => {
-      const actions: Schemas["MacroActions"] = resolve ? { resolve } : {};
+      const actions: Schemas["MacroActions"] = {
+        ...(resolve ? { resolve } : {}), ...(priority ? { priority } : {}), ...(category.trim() ? { category: category.trim() } : {}),
+        ...(requestInfo ? { request_info: true } : {}),
+      };
       return must(api.POST("/v1/macros", { body: { name, body, shared, actions } }));
     },
     onSuccess: () => {
       setName("");
       setBody("");
       setResolve("");
+      setPriority("");
+      setCategory("");
+      setRequestInfo(false);
       return qc.invalidateQueries({ queryKey: ["/v1/macros"] });
     },
   });
@@ -90,6 +100,14 @@ function CreateMacro({ supervisor }: { supervisor: boolean }) {
           {OUTCOMES.map((o) => <option key={o} value={o}>{o ? label(o) : "— do not resolve"}</option>)}
         </select>
       </label>
+      <label><input type="checkbox" checked={requestInfo} onChange={(e) => setRequestInfo(e.target.checked)} /> Send as a request for information instead of a reply</label>
+      <label>
+        Set priority
+        <select value={priority} onChange={(e) => setPriority(e.target.value as typeof priority)}>
+          {(["", "low", "normal", "high", "urgent"] as const).map((p) => <option key={p} value={p}>{p ? label(p) : "— keep"}</option>)}
+        </select>
+      </label>
+      <label>Set category <input value={category} onChange={(e) => setCategory(e.target.value)} /></label>
       {supervisor && <label><input type="checkbox" checked={shared} onChange={(e) => setShared(e.target.checked)} /> Shared with the team</label>}
       {create.error && <p role="alert" className="error">{bodyError ? `Text ${bodyError}` : create.error.message}</p>}
       <button type="submit" className="primary" disabled={create.isPending}>Save macro</button>
