@@ -6,7 +6,7 @@ import "slices"
 // the console offers.
 var consoleActions = []Command{
 	Assign{}, Reply{}, AddNote{}, RequestInfo{}, CustomerReply{}, Resolve{}, Reopen{}, Close{}, SetPriority{},
-	SetCategory{}, Escalate{}, ProposeRefund{}, ProposeCredit{},
+	SetCategory{}, Escalate{}, ProposeRefund{}, ProposeCredit{}, VerifyIdentity{},
 	AddEvidence{}, Respond{}, AcceptLoss{}, NetworkOutcome{},
 }
 

@@ -58,6 +58,8 @@ type Approval struct {
 	MovementID string `json:"movement_id,omitempty"`
 	// ReturnTo is the status the case goes back to when the approval ends.
 	ReturnTo Status `json:"return_to"`
+	// Authority says, for money, why it needs this many supervisors.
+	Authority *Authority `json:"authority,omitempty"`
 }
 
 // ApprovalDecision is one supervisor's decision.
@@ -84,7 +86,7 @@ const (
 	MovementPending  = "pending_approval"
 	MovementApproved = "approved" // to be posted
 	MovementPosted   = "posted"
-	MovementFailed   = "failed"   // could not be posted; released
+	MovementFailed   = "failed"   // could not be posted; its hold is released
 	MovementRefused  = "refused"  // rejected, expired or withdrawn; to be released
 	MovementReleased = "released" // refused and its hold released
 )
@@ -92,19 +94,21 @@ const (
 // Movement is a refund of a payment or a credit on an invoice proposed on a
 // case. Its money is held in the store from the proposal on.
 type Movement struct {
-	ID          string     `json:"id"` // also the hold's ID
-	Kind        string     `json:"kind"`
-	PaymentID   string     `json:"payment_id,omitempty"`
-	InvoiceID   string     `json:"invoice_id,omitempty"`
-	Amount      Money      `json:"amount"`
-	Reason      string     `json:"reason"`
-	Status      string     `json:"status"`
-	ApprovalID  string     `json:"approval_id,omitempty"`
-	EntryID     string     `json:"entry_id,omitempty"`
-	Failure     string     `json:"failure,omitempty"`
-	RequestedBy string     `json:"requested_by"`
-	RequestedAt time.Time  `json:"requested_at"`
-	PostedAt    *time.Time `json:"posted_at"`
+	ID         string `json:"id"` // also the hold's ID
+	Kind       string `json:"kind"`
+	PaymentID  string `json:"payment_id,omitempty"`
+	InvoiceID  string `json:"invoice_id,omitempty"`
+	Amount     Money  `json:"amount"`
+	Reason     string `json:"reason"`
+	Status     string `json:"status"`
+	ApprovalID string `json:"approval_id,omitempty"`
+	EntryID    string `json:"entry_id,omitempty"`
+	Failure    string `json:"failure,omitempty"`
+	// HoldReleased records that a failed movement's money was given back.
+	HoldReleased bool       `json:"hold_released,omitempty"`
+	RequestedBy  string     `json:"requested_by"`
+	RequestedAt  time.Time  `json:"requested_at"`
+	PostedAt     *time.Time `json:"posted_at"`
 }
 
 // Hold returns the store hold of m on case caseID.
@@ -115,9 +119,12 @@ func (m Movement) Hold(caseID string) Hold {
 
 // Limits are the authority limits of one currency: amounts up to AutoUpTo
 // are approved at once, up to OneUpTo by one supervisor, above by two.
+// Above IdentityAbove (nil: never) money moves only for a caller whose
+// identity was verified on the case.
 type Limits struct {
-	AutoUpTo decimal.Decimal `json:"auto_approve_up_to"`
-	OneUpTo  decimal.Decimal `json:"one_supervisor_up_to"`
+	AutoUpTo      decimal.Decimal  `json:"auto_approve_up_to"`
+	OneUpTo       decimal.Decimal  `json:"one_supervisor_up_to"`
+	IdentityAbove *decimal.Decimal `json:"identity_required_above,omitempty"`
 }
 
 // ApprovalRules are the authority matrix and the approval timers.
@@ -128,25 +135,38 @@ type ApprovalRules struct {
 	// RemindAfter and ExpireAfter are business time of the case's calendar.
 	RemindAfter time.Duration `json:"remind_after"`
 	ExpireAfter time.Duration `json:"expire_after"`
+	// Cumulative says which totals the matrix counts (authority.go). The
+	// rules of cases opened before it existed count nothing cumulatively.
+	Cumulative Cumulative `json:"cumulative"`
+	// EmailReplyVerifies makes a case opened from the email channel count
+	// as verified by the customer's own address (method email_reply).
+	EmailReplyVerifies bool `json:"email_reply_verifies,omitempty"`
 }
 
 // DefaultApprovalRules returns DESIGN.md's matrix: auto up to 100.00, one
 // supervisor up to 1,000.00, two above; a reminder after 8 business hours and
 // expiry after 3 business days (24 business hours).
 func DefaultApprovalRules() ApprovalRules {
+	identity := decimal.NewFromInt(100)
 	return ApprovalRules{
-		Default:     Limits{AutoUpTo: decimal.NewFromInt(100), OneUpTo: decimal.NewFromInt(1000)},
+		Default:     Limits{AutoUpTo: decimal.NewFromInt(100), OneUpTo: decimal.NewFromInt(1000), IdentityAbove: &identity},
 		RemindAfter: 8 * time.Hour,
 		ExpireAfter: 24 * time.Hour,
+		Cumulative:  DefaultCumulative(),
 	}
+}
+
+// limits returns the limits of currency.
+func (r ApprovalRules) limits(currency string) Limits {
+	if l, ok := r.Limits[currency]; ok {
+		return l
+	}
+	return r.Default
 }
 
 // Required returns how many distinct supervisors must approve a movement of m.
 func (r ApprovalRules) Required(m Money) int {
-	l, ok := r.Limits[m.Currency]
-	if !ok {
-		l = r.Default
-	}
+	l := r.limits(m.Currency)
 	switch {
 	case m.Amount.LessThanOrEqual(l.AutoUpTo):
 		return 0
@@ -162,11 +182,23 @@ type approvalFile struct {
 	Currencies  map[string]limitsFile `json:"currencies"`
 	RemindAfter string                `json:"remind_after"`
 	ExpireAfter string                `json:"expire_after"`
+	Cumulative  *cumulativeFile       `json:"cumulative"`
+	// EmailReplyVerifies: see ApprovalRules.
+	EmailReplyVerifies bool `json:"email_reply_verifies"`
 }
 
 type limitsFile struct {
 	AutoUpTo string `json:"auto_approve_up_to"`
 	OneUpTo  string `json:"one_supervisor_up_to"`
+	// IdentityAbove is an amount, or "none" for no identity limit.
+	IdentityAbove string `json:"identity_required_above"`
+}
+
+type cumulativeFile struct {
+	Case      *bool  `json:"case"`
+	Target    *bool  `json:"payment_or_invoice"`
+	Requester *bool  `json:"requester"`
+	Window    string `json:"window"`
 }
 
 // ParseApprovalRules reads an approvals configuration over the defaults.
@@ -198,6 +230,15 @@ func ParseApprovalRules(data []byte) (ApprovalRules, error) {
 		}
 		if out.OneUpTo.LessThan(out.AutoUpTo) {
 			v.Add(field+".one_supervisor_up_to", "must not be less than auto_approve_up_to")
+		}
+		switch d, ok := parsePlainDecimal(lf.IdentityAbove); {
+		case lf.IdentityAbove == "":
+		case lf.IdentityAbove == "none":
+			out.IdentityAbove = nil
+		case !ok:
+			v.Add(field+".identity_required_above", "must be a non-negative decimal such as \"100.00\", or \"none\"")
+		default:
+			out.IdentityAbove = &d
 		}
 		return out
 	}
@@ -231,6 +272,24 @@ func ParseApprovalRules(data []byte) (ApprovalRules, error) {
 	if r.RemindAfter >= r.ExpireAfter {
 		v.Add("remind_after", "must be shorter than expire_after")
 	}
+	r.EmailReplyVerifies = f.EmailReplyVerifies
+	if c := f.Cumulative; c != nil {
+		for _, x := range []struct {
+			set *bool
+			dst *bool
+		}{{c.Case, &r.Cumulative.Case}, {c.Target, &r.Cumulative.Target}, {c.Requester, &r.Cumulative.Requester}} {
+			if x.set != nil {
+				*x.dst = *x.set
+			}
+		}
+		if c.Window != "" {
+			if d, err := time.ParseDuration(c.Window); err != nil || d <= 0 {
+				v.Add("cumulative.window", "must be a positive duration such as 24h")
+			} else {
+				r.Cumulative.Window = d
+			}
+		}
+	}
 	if err := v.Err(); err != nil {
 		return r, err
 	}
@@ -253,27 +312,34 @@ func LoadApprovalRules(path string) (ApprovalRules, error) {
 type (
 	// ProposeRefund proposes refunding (part of) a payment.
 	ProposeRefund struct {
+		Expect
 		PaymentID string `json:"payment_id"`
 		Amount    string `json:"amount" mask:"-"`
 		Currency  string `json:"currency"`
 		Reason    string `json:"reason"`
-		// HoldID is set by the workflow once the money is held.
-		HoldID string `json:"-"`
+		// HoldID is set by the workflow once the money is held, and
+		// Authority with the level the store decided.
+		HoldID    string     `json:"-"`
+		Authority *Authority `json:"-"`
 	}
 	// ProposeCredit proposes crediting an invoice.
 	ProposeCredit struct {
-		InvoiceID string `json:"invoice_id"`
-		Amount    string `json:"amount" mask:"-"`
-		Currency  string `json:"currency"`
-		Reason    string `json:"reason"`
-		HoldID    string `json:"-"`
+		Expect
+		InvoiceID string     `json:"invoice_id"`
+		Amount    string     `json:"amount" mask:"-"`
+		Currency  string     `json:"currency"`
+		Reason    string     `json:"reason"`
+		HoldID    string     `json:"-"`
+		Authority *Authority `json:"-"`
 	}
 	// Escalate asks a supervisor to take over or guide.
 	Escalate struct {
+		Expect
 		Reason string `json:"reason"`
 	}
 	// DecideApproval approves or rejects an approval of the case.
 	DecideApproval struct {
+		Expect
 		ApprovalID string `json:"approval_id"`
 		Approve    bool   `json:"approve"`
 		Comment    string `json:"comment"`
@@ -373,6 +439,18 @@ func (c Case) PendingApprovals() []Approval {
 func (c Case) MovementsToPost() []Movement    { return c.movementsIn(MovementApproved) }
 func (c Case) MovementsToRelease() []Movement { return c.movementsIn(MovementRefused) }
 
+// FailedHoldsToRelease returns the movements that failed to post and whose
+// hold is still held.
+func (c Case) FailedHoldsToRelease() []Movement {
+	var out []Movement
+	for _, m := range c.movementsIn(MovementFailed) {
+		if !m.HoldReleased {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
 func (c Case) movementsIn(status string) []Movement {
 	var out []Movement
 	for _, m := range c.Movements {
@@ -404,6 +482,9 @@ func (r Rules) approvalTimes(c Case, now time.Time) (remind, expire time.Time) {
 	}
 	return now.Add(ar.RemindAfter), now.Add(ar.ExpireAfter)
 }
+
+// ApprovalRules returns the authority matrix and approval timers in force.
+func (r Rules) ApprovalRules() ApprovalRules { return r.approvalRules() }
 
 func (r Rules) approvalRules() ApprovalRules {
 	if r.Approvals == nil {
@@ -457,10 +538,17 @@ func (d *decision) proposeMovement(r Rules, cmd Proposal) error {
 	}
 	d.cloneApprovals()
 	mv.RequestedBy, mv.RequestedAt = d.by.ID, d.now
-	required := r.approvalRules().Required(mv.Amount)
+	auth, err := d.authority(r, cmd, mv)
+	if err != nil {
+		return err
+	}
+	required := auth.Required
 	data := map[string]any{"movement_id": mv.ID, "kind": mv.Kind, "amount": FormatAmount(mv.Amount.Amount, mv.Amount.Currency),
 		"currency": mv.Amount.Currency, "reason": mv.Reason, "payment_id": mv.PaymentID, "invoice_id": mv.InvoiceID,
 		"required_approvals": required}
+	if auth.Reason != "" {
+		data["authority_reason"] = auth.Reason
+	}
 	if required == 0 {
 		mv.Status = MovementApproved
 		d.c.Movements = append(d.c.Movements, mv)
@@ -471,7 +559,7 @@ func (d *decision) proposeMovement(r Rules, cmd Proposal) error {
 	mv.Status = MovementPending
 	amount := mv.Amount
 	a, err := d.openApproval(r, Approval{Kind: mv.Kind, Amount: &amount, Required: required, Reason: mv.Reason,
-		MovementID: mv.ID}, StatusPendingApproval)
+		MovementID: mv.ID, Authority: &auth}, StatusPendingApproval)
 	if err != nil {
 		return err
 	}
@@ -700,9 +788,20 @@ func (d *decision) movementFailed(cmd FailedMovement) error {
 }
 
 func (d *decision) movementReleased(cmd ReleasedMovement) error {
-	m, err := d.settling(cmd.MovementID, MovementRefused)
+	status := MovementRefused
+	if i := slices.IndexFunc(d.c.Movements, func(m Movement) bool { return m.ID == cmd.MovementID }); i >= 0 &&
+		d.c.Movements[i].Status == MovementFailed && !d.c.Movements[i].HoldReleased {
+		status = MovementFailed
+	}
+	m, err := d.settling(cmd.MovementID, status)
 	if err != nil {
 		return err
+	}
+	if m.Status == MovementFailed {
+		// A failed movement stays failed; its money is free again.
+		m.HoldReleased = true
+		d.emit(EventMoneyReleased, map[string]any{"movement_id": m.ID, "reason": m.Failure})
+		return nil
 	}
 	m.Status = MovementReleased
 	d.emit(EventMoneyReleased, map[string]any{"movement_id": m.ID, "reason": m.Failure})
@@ -714,14 +813,26 @@ func (d *decision) movementReleased(cmd ReleasedMovement) error {
 type Proposal interface {
 	Command
 	Movement() (Movement, error)
-	WithHold(id string) Command
+	WithHold(id string, a *Authority) Proposal
+	authority() *Authority
 }
 
-// WithHold returns the proposal with the ID of its hold.
-func (p ProposeRefund) WithHold(id string) Command { p.HoldID = id; return p }
+// WithHold returns the proposal with the ID of its hold and, once the store
+// decided it, the authority it needs (nil before).
+func (p ProposeRefund) WithHold(id string, a *Authority) Proposal {
+	p.HoldID, p.Authority = id, a
+	return p
+}
 
-// WithHold returns the proposal with the ID of its hold.
-func (p ProposeCredit) WithHold(id string) Command { p.HoldID = id; return p }
+// WithHold returns the proposal with the ID of its hold and its authority.
+func (p ProposeCredit) WithHold(id string, a *Authority) Proposal {
+	p.HoldID, p.Authority = id, a
+	return p
+}
+
+// authority returns the level the store decided for p, if it did.
+func (p ProposeRefund) authority() *Authority { return p.Authority }
+func (p ProposeCredit) authority() *Authority { return p.Authority }
 
 // RecordRefusal records that money proposed with a case could not be held.
 type RecordRefusal struct {

@@ -43,7 +43,7 @@ func (r NewPaymentRequest) Validate(id, customerID string, now time.Time) (Payme
 	} else if !slices.Contains(PaymentMethods, method) {
 		v.Add("method", "must be one of %s", strings.Join(PaymentMethods, ", "))
 	}
-	ref := requiredText(&v, "reference", r.Reference, 100)
+	ref := MaskCardNumbers(requiredText(&v, "reference", r.Reference, 100))
 	paidAt := now
 	if r.PaidAt != nil {
 		if r.PaidAt.After(now) {
@@ -83,7 +83,7 @@ func (r NewInvoiceRequest) Validate(id, customerID string, now time.Time) (Invoi
 	var v Validation
 	m, err := ParseMoney(r.Amount, r.Currency, "amount", "currency")
 	mergeInto(&v, err)
-	number := requiredText(&v, "number", r.Number, 50)
+	number := MaskCardNumbers(requiredText(&v, "number", r.Number, 50))
 	issued := now
 	if r.IssuedAt != nil {
 		issued = *r.IssuedAt

@@ -90,26 +90,28 @@ const DefaultReopenWindow = 7 * 24 * time.Hour
 
 // Case is the state of one case. The workflow owns it; the read model mirrors it.
 type Case struct {
-	ID                     string     `json:"id"`
-	Type                   Type       `json:"type"`
-	Status                 Status     `json:"status"`
-	Priority               Priority   `json:"priority"`
-	Channel                Channel    `json:"channel"`
-	CustomerID             string     `json:"customer_id"`
-	AssigneeID             string     `json:"assignee_id"`
-	Subject                string     `json:"subject"`
-	Description            string     `json:"description"`
-	Category               string     `json:"category"`
-	IdentityVerified       bool       `json:"identity_verified"`
-	Outcome                string     `json:"outcome"`
-	ResolutionSummary      string     `json:"resolution_summary"`
-	FirstContactResolution bool       `json:"first_contact_resolution"`
-	SLA                    SLA        `json:"sla"`
-	OpenedBy               string     `json:"opened_by"`
-	OpenedAt               time.Time  `json:"opened_at"`
-	UpdatedAt              time.Time  `json:"updated_at"`
-	ResolvedAt             *time.Time `json:"resolved_at"`
-	ClosedAt               *time.Time `json:"closed_at"`
+	ID               string   `json:"id"`
+	Type             Type     `json:"type"`
+	Status           Status   `json:"status"`
+	Priority         Priority `json:"priority"`
+	Channel          Channel  `json:"channel"`
+	CustomerID       string   `json:"customer_id"`
+	AssigneeID       string   `json:"assignee_id"`
+	Subject          string   `json:"subject"`
+	Description      string   `json:"description"`
+	Category         string   `json:"category"`
+	IdentityVerified bool     `json:"identity_verified"`
+	// Identity says who verified the caller, how and when.
+	Identity               *IdentityCheck `json:"identity,omitempty"`
+	Outcome                string         `json:"outcome"`
+	ResolutionSummary      string         `json:"resolution_summary"`
+	FirstContactResolution bool           `json:"first_contact_resolution"`
+	SLA                    SLA            `json:"sla"`
+	OpenedBy               string         `json:"opened_by"`
+	OpenedAt               time.Time      `json:"opened_at"`
+	UpdatedAt              time.Time      `json:"updated_at"`
+	ResolvedAt             *time.Time     `json:"resolved_at"`
+	ClosedAt               *time.Time     `json:"closed_at"`
 	// ReopenUntil is when a resolved case closes by itself.
 	ReopenUntil *time.Time `json:"reopen_until"`
 	Version     int64      `json:"version"`
@@ -129,6 +131,16 @@ type Case struct {
 	CustomerWaited bool `json:"customer_waited"`
 	WasEscalated   bool `json:"was_escalated"`
 	ReopenCount    int  `json:"reopen_count"`
+
+	// RecentNotes holds when the latest notes were added (at most
+	// MaxNotesPerMinute), for the per-minute bound.
+	RecentNotes []time.Time `json:"recent_notes,omitempty"`
+
+	// FollowUpOf is the closed case this one follows up, if any.
+	FollowUpOf string `json:"follow_up_of,omitempty"`
+	// UnverifiedReplies are the replies from other addresses than the
+	// customer's that wait for an agent to accept or discard them.
+	UnverifiedReplies []UnverifiedReply `json:"unverified_replies,omitempty"`
 }
 
 // SLA is the case's service-level state: its two clocks and the customer
@@ -211,6 +223,13 @@ const (
 	EventMoneyFailed       = "money_failed"
 	EventMoneyReleased     = "money_released"
 	EventMoneyRefused      = "money_refused"
+
+	// Inbound mail (inboundmail.go).
+	EventAutoReplyReceived   = "auto_reply_received"
+	EventBounceReceived      = "bounce_received"
+	EventUnverifiedReply     = "unverified_reply"
+	EventUnverifiedAccepted  = "unverified_reply_accepted"
+	EventUnverifiedDiscarded = "unverified_reply_discarded"
 )
 
 // NeedsSupervisor reports whether the case belongs in the supervisors'

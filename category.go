@@ -61,6 +61,7 @@ func CheckCategory(list []string, category string) error {
 
 // SetCategory files a case under a category of the configured list.
 type SetCategory struct {
+	Expect
 	Category string `json:"category"`
 }
 

@@ -154,19 +154,23 @@ func validNetwork(v *Validation, network, code string) {
 type (
 	// AddEvidence attaches a document to a chargeback.
 	AddEvidence struct {
+		Expect
 		Kind string `json:"kind"`
 		Text string `json:"text"`
 	}
 	// Respond submits the representment to the network.
 	Respond struct {
+		Expect
 		Summary string `json:"summary"`
 	}
 	// AcceptLoss ends the chargeback lost without responding.
 	AcceptLoss struct {
+		Expect
 		Reason string `json:"reason"`
 	}
 	// NetworkOutcome records what the network decided.
 	NetworkOutcome struct {
+		Expect
 		Outcome string `json:"outcome"`
 	}
 )

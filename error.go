@@ -14,12 +14,23 @@ const (
 	EFORBIDDEN    = "forbidden"
 	EUNAUTHORIZED = "unauthorized"
 	EUNAVAILABLE  = "unavailable"
+	ERATELIMITED  = "rate_limited"
+)
+
+// Conflicts with codes of their own, so that clients can act on them; the
+// transport answers them like ECONFLICT.
+const (
+	EDISPUTED            = "charge_disputed"
+	EDUPLICATECHARGEBACK = "duplicate_chargeback"
+	EIDENTITY            = "identity_not_verified"
+	ESTALE               = "stale"
 )
 
 // finalCodes are the codes of refusals: asking again gets the same answer, so
 // nothing retries them. The other codes (internal, unavailable) may pass.
 var finalCodes = map[string]bool{
 	ECONFLICT: true, EINVALID: true, ENOTFOUND: true, EFORBIDDEN: true, EUNAUTHORIZED: true,
+	EDISPUTED: true, EDUPLICATECHARGEBACK: true, EIDENTITY: true, ESTALE: true,
 }
 
 // IsCode reports whether code is one of the application's error codes.

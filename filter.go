@@ -1,6 +1,7 @@
 package casedesk
 
 import (
+	"bytes"
 	"slices"
 	"strconv"
 	"strings"
@@ -97,8 +98,48 @@ type CaseRequest struct {
 	RequestHash    []byte
 }
 
-// MaxIdempotencyKey bounds the Idempotency-Key header.
-const MaxIdempotencyKey = 200
+// MaxIdempotencyKey bounds the Idempotency-Key header; IdempotencyTTL is
+// how long a key's first response is kept and replayed.
+const (
+	MaxIdempotencyKey = 200
+	IdempotencyTTL    = 24 * time.Hour
+)
+
+// IdempotentRequest is a write sent with an Idempotency-Key, and, once it
+// has been answered, its first response.
+type IdempotentRequest struct {
+	ActorID     string
+	Key         string
+	RequestHash []byte
+	StartedAt   time.Time
+	// Set once answered.
+	Status      int
+	ContentType string
+	Location    string
+	Response    []byte
+}
+
+// Idempotency outcomes: what to do with a request whose key is known.
+const (
+	IdempotentNew        = "new"         // first use: run it
+	IdempotentReplay     = "replay"      // answered: replay the first response
+	IdempotentInProgress = "in_progress" // the first request still runs
+)
+
+// DecideIdempotent says what a request (actor, key, hash) at now does given
+// the earlier request stored under its key (nil: none). The same key with
+// another request is a conflict; a key older than IdempotencyTTL is free.
+func DecideIdempotent(earlier *IdempotentRequest, hash []byte, now time.Time) (string, error) {
+	switch {
+	case earlier == nil || !now.Before(earlier.StartedAt.Add(IdempotencyTTL)):
+		return IdempotentNew, nil
+	case !bytes.Equal(earlier.RequestHash, hash):
+		return "", Errorf(ECONFLICT, "Idempotency-Key %q was already used with a different request", earlier.Key)
+	case earlier.Status == 0:
+		return IdempotentInProgress, nil
+	}
+	return IdempotentReplay, nil
+}
 
 // CheckIdempotencyKey trims key and checks its length.
 func CheckIdempotencyKey(key string) (string, error) {

@@ -28,6 +28,12 @@ type Hold struct {
 	Currency    string          `json:"currency"`
 	Reason      string          `json:"reason"`
 	RequestedBy string          `json:"requested_by"`
+	// Authority, when set, has the store decide the level the hold needs
+	// (ApprovalRules.Authority) and check the caller's identity against its
+	// totals under its lock; IdentityVerified says whether the case's caller
+	// is verified. Holds of cases from before cumulative authority have none.
+	Authority        *ApprovalRules `json:"authority,omitempty"`
+	IdentityVerified bool           `json:"identity_verified,omitempty"`
 }
 
 // Hold statuses in the store.

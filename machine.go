@@ -53,6 +53,12 @@ var accepts = map[string]struct {
 	ProposeRefund{}.Name():  {"propose a refund on", activeStatuses},
 	ProposeCredit{}.Name():  {"propose a credit on", activeStatuses},
 	UpdateCustomer{}.Name(): {"record a customer change on", notClosed},
+	VerifyIdentity{}.Name(): {"verify the caller of", activeStatuses},
+	// Inbound mail: anything but a closed case keeps what arrives.
+	RecordAutoMail{}.Name():         {"record automatic mail on", notClosed},
+	AttachUnverifiedReply{}.Name():  {"attach a reply to", notClosed},
+	AcceptUnverifiedReply{}.Name():  {"accept a reply on", notClosed},
+	DiscardUnverifiedReply{}.Name(): {"discard a reply on", notClosed},
 }
 
 // Accepts reports whether a case in status takes cmd.
@@ -72,31 +78,66 @@ type Command interface {
 	Name() string
 }
 
+// Expect lets an action carry the version of the case its sender saw: when
+// the case has changed since, the action is refused as stale (ESTALE) and
+// changes nothing, so nobody overwrites what they have not seen. Zero
+// expects nothing. Staff commands embed it.
+type Expect struct {
+	ExpectedVersion int64 `json:"expected_version,omitempty"`
+}
+
+// SetExpected sets the version the sender saw, unless the body set one.
+func (e *Expect) SetExpected(v int64) {
+	if e.ExpectedVersion == 0 {
+		e.ExpectedVersion = v
+	}
+}
+
+func (e Expect) expected() int64 { return e.ExpectedVersion }
+
+// checkExpected refuses cmd when it expects another version than c's.
+func checkExpected(c Case, cmd Command) error {
+	x, ok := cmd.(interface{ expected() int64 })
+	if !ok || x.expected() == 0 || x.expected() == c.Version {
+		return nil
+	}
+	return Errorf(ESTALE, "case %s changed since version %d (it is at version %d): read it again and resend", c.ID,
+		x.expected(), c.Version)
+}
+
 // The commands of the case core.
 type (
 	Assign struct {
+		Expect
 		AssigneeID string `json:"assignee_id"`
 	}
 	Reply struct {
+		Expect
 		Body string `json:"body"`
 	}
 	AddNote struct {
+		Expect
 		Body string `json:"body"`
 	}
 	RequestInfo struct {
+		Expect
 		Body string `json:"body"`
 	}
 	CustomerReply struct {
 		Body string `json:"body"`
 	}
 	Resolve struct {
+		Expect
 		Outcome string `json:"outcome"`
 		Summary string `json:"summary"`
 	}
 	Reopen struct {
+		Expect
 		Reason string `json:"reason"`
 	}
-	Close struct{}
+	Close struct {
+		Expect
+	}
 )
 
 func (Assign) Name() string        { return "assign" }
@@ -133,6 +174,9 @@ type Rules struct {
 	// Categories lists the categories a case may be filed under; nil
 	// accepts any (cases opened before the list was configured).
 	Categories []string `json:"categories,omitempty"`
+	// Unbounded skips the bounds of bounds.go. Workflows set it to decide
+	// again, on replay, an update accepted before the bounds existed.
+	Unbounded bool `json:"-"`
 }
 
 // DefaultRules returns the rules of DESIGN.md.
@@ -149,9 +193,16 @@ func (r Rules) Decide(c Case, cmd Command, by Actor, now time.Time) (Case, []Eve
 	if c.Status == StatusClosed {
 		return c, nil, Errorf(ECONFLICT, "case %s is closed", c.ID)
 	}
-	_, customerReply := cmd.(CustomerReply)
-	if by.Role != RoleSystem && !by.Role.IsStaff() && (by.Role != RoleCustomer || !customerReply) {
+	if err := checkExpected(c, cmd); err != nil {
+		return c, nil, err
+	}
+	if by.Role != RoleSystem && !by.Role.IsStaff() && (by.Role != RoleCustomer || !fromOutside(cmd)) {
 		return c, nil, Errorf(EFORBIDDEN, "only staff may act on cases")
+	}
+	if !r.Unbounded {
+		if err := checkLengths(cmd); err != nil {
+			return c, nil, err
+		}
 	}
 	d := decision{c: c, by: by, now: now}
 	var err error
@@ -166,6 +217,14 @@ func (r Rules) Decide(c Case, cmd Command, by Actor, now time.Time) (Case, []Eve
 		err = d.requestInfo(cmd, r)
 	case CustomerReply:
 		err = d.customerReply(cmd, r)
+	case RecordAutoMail:
+		err = d.autoMail(cmd)
+	case AttachUnverifiedReply:
+		err = d.attachUnverified(cmd)
+	case AcceptUnverifiedReply:
+		err = d.acceptUnverified(cmd, r)
+	case DiscardUnverifiedReply:
+		err = d.discardUnverified(cmd)
 	case Resolve:
 		err = d.resolve(cmd, r)
 	case Reopen:
@@ -174,6 +233,8 @@ func (r Rules) Decide(c Case, cmd Command, by Actor, now time.Time) (Case, []Eve
 		err = d.close("closed by staff")
 	case SetPriority:
 		err = d.setPriority(cmd)
+	case VerifyIdentity:
+		err = d.verifyIdentity(cmd)
 	case SetCategory:
 		err = d.setCategory(cmd, r)
 	case AddEvidence:
@@ -210,6 +271,11 @@ func (r Rules) Decide(c Case, cmd Command, by Actor, now time.Time) (Case, []Eve
 	}
 	if err != nil {
 		return c, nil, err
+	}
+	if !r.Unbounded {
+		if err := checkBounds(c, d.c, cmd, by, now); err != nil {
+			return c, nil, err
+		}
 	}
 	r.planClocks(&d.c, now)
 	d.c.Version++
@@ -355,6 +421,7 @@ func (d *decision) note(cmd AddNote) error {
 	if err != nil {
 		return err
 	}
+	noteAdded(&d.c, d.now)
 	d.emit(EventNoteAdded, map[string]any{"body": body})
 	return nil
 }
@@ -382,6 +449,13 @@ func (d *decision) customerReply(cmd CustomerReply, r Rules) error {
 	if err != nil {
 		return err
 	}
+	return d.customerReplied(body, r, nil, "")
+}
+
+// customerReplied records the customer's reply body: a waiting case
+// resumes, a resolved one reopens. accepted is the unverified reply it was,
+// accepted by acceptedBy, if any.
+func (d *decision) customerReplied(body string, r Rules, accepted *UnverifiedReply, acceptedBy string) error {
 	from := d.c.Status
 	reopens := from == StatusResolved && d.c.Chargeback == nil
 	switch {
@@ -397,7 +471,11 @@ func (d *decision) customerReply(cmd CustomerReply, r Rules) error {
 			return err
 		}
 	}
-	d.emit(EventCustomerReplied, map[string]any{"body": body, "previous_status": string(from), "status": string(d.c.Status)})
+	data := map[string]any{"body": body, "previous_status": string(from), "status": string(d.c.Status)}
+	if accepted != nil {
+		data["from"], data["reply_seq"], data["accepted_by"] = accepted.From, accepted.Seq, acceptedBy
+	}
+	d.emit(EventCustomerReplied, data)
 	if from == StatusWaitingOnCustomer {
 		d.resumeAfterCustomer(r)
 	}
@@ -522,6 +600,7 @@ func CleanText(s string) string {
 
 // SetPriority changes a case's priority; its SLA deadlines follow.
 type SetPriority struct {
+	Expect
 	Priority Priority `json:"priority"`
 }
 

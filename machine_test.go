@@ -126,6 +126,10 @@ func cloneCase(t *testing.T, c casedesk.Case) casedesk.Case {
 		d := *c.Dispute
 		c.Dispute = &d
 	}
+	if c.Identity != nil {
+		id := *c.Identity
+		c.Identity = &id
+	}
 	if c.Chargeback != nil {
 		cb := *c.Chargeback
 		cb.Evidence = append([]casedesk.Evidence(nil), cb.Evidence...)
@@ -137,6 +141,8 @@ func cloneCase(t *testing.T, c casedesk.Case) casedesk.Case {
 		c.Approvals[i].Decisions = append([]casedesk.ApprovalDecision(nil), c.Approvals[i].Decisions...)
 	}
 	c.Movements = append([]casedesk.Movement(nil), c.Movements...)
+	c.UnverifiedReplies = append([]casedesk.UnverifiedReply(nil), c.UnverifiedReplies...)
+	c.RecentNotes = append([]time.Time(nil), c.RecentNotes...)
 	return c
 }
 
@@ -695,7 +701,7 @@ func TestDecideIsPure(t *testing.T) {
 		// cloneCase copies these; a new pointer, slice or map field must be added there too.
 		known := []string{"ResolvedAt", "ClosedAt", "ReopenUntil", "SLA.FirstResponseDue", "SLA.FirstResponseAt", "SLA.ResolutionDue",
 			"SLA.FirstResponseWarnAt", "SLA.ResolutionWarnAt", "SLA.ResolutionSince", "SLA.WaitingSince", "SLA.RemindAt",
-			"SLA.NoResponseAt", "Dispute", "Chargeback", "Approvals", "Movements"}
+			"SLA.NoResponseAt", "Dispute", "Identity", "Chargeback", "Approvals", "Movements", "UnverifiedReplies", "RecentNotes"}
 		var refs []string
 		var walk func(prefix string, typ reflect.Type)
 		walk = func(prefix string, typ reflect.Type) {

@@ -151,3 +151,27 @@ func TestMoneyString(t *testing.T) {
 		})
 	}
 }
+
+func FuzzParseMoney(f *testing.F) {
+	for _, seed := range [][2]string{{"120.50", "USD"}, {"1e3", "USD"}, {"-5", "EUR"}, {"0.001", "KWD"}, {"10.5", "JPY"},
+		{"999999999999999", "USD"}, {" 1", "USD"}, {"1.", "USD"}, {"٣", "USD"}, {"", ""}} {
+		f.Add(seed[0], seed[1])
+	}
+	f.Fuzz(func(t *testing.T, amount, currency string) {
+		m, err := casedesk.ParseMoney(amount, currency, "amount", "currency")
+		if err != nil {
+			if casedesk.ErrorCode(err) != casedesk.EINVALID {
+				t.Fatalf("refusal %v is not a validation error", err)
+			}
+			return
+		}
+		exp, known := casedesk.CurrencyExponent(m.Currency)
+		if !known || !m.Amount.IsPositive() || !m.Amount.Equal(m.Amount.Truncate(exp)) {
+			t.Fatalf("accepted %q %q as %v", amount, currency, m)
+		}
+		again, err := casedesk.ParseMoney(casedesk.FormatAmount(m.Amount, m.Currency), m.Currency, "amount", "currency")
+		if err != nil || !again.Amount.Equal(m.Amount) {
+			t.Fatalf("%v does not read back: %v %v", m, again, err)
+		}
+	})
+}

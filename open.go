@@ -29,6 +29,9 @@ type OpenRequest struct {
 	DueBy      *time.Time `json:"due_by,omitempty"`
 	// Refunds only: why the customer gets the money back.
 	Reason string `json:"reason,omitempty"`
+	// FollowUpOf names the earlier case of the same customer this one
+	// follows up (CheckFollowUp).
+	FollowUpOf string `json:"follow_up_of,omitempty"`
 }
 
 // Normalize trims text and fills defaults (priority normal).
@@ -46,6 +49,7 @@ func (r OpenRequest) Normalize() OpenRequest {
 	r.Network = strings.ToLower(CleanText(r.Network))
 	r.ReasonCode = CleanText(r.ReasonCode)
 	r.Reason = CleanText(r.Reason)
+	r.FollowUpOf = strings.ToUpper(CleanText(r.FollowUpOf))
 	if r.DueBy != nil {
 		due := r.DueBy.UTC().Truncate(time.Microsecond)
 		r.DueBy = &due
@@ -206,6 +210,15 @@ func (r OpenRequest) CheckReferences(payment *Payment, invoice *Invoice) error {
 	return v.Err()
 }
 
+// CheckChargeback refuses a chargeback on a payment that already has an
+// open one (openCase, "" when none): the network disputes a payment once.
+func (r OpenRequest) CheckChargeback(openCase string) error {
+	if r.Type == TypeChargeback && openCase != "" {
+		return Errorf(EDUPLICATECHARGEBACK, "payment %s already has an open chargeback: case %s", r.PaymentID, openCase)
+	}
+	return nil
+}
+
 // Open makes the first state of case id from req, opened by actor at now,
 // with its case_opened event, without SLA clocks.
 func Open(id string, req OpenRequest, by Actor, now time.Time) (Case, []Event, error) {
@@ -219,7 +232,8 @@ func (r Rules) Open(id string, req OpenRequest, by Actor, now time.Time) (Case, 
 	if err := req.Validate(); err != nil {
 		return Case{}, nil, err
 	}
-	if !by.Role.IsStaff() {
+	// A customer's email to a closed case opens its follow-up.
+	if !by.Role.IsStaff() && (by.Role != RoleCustomer || req.FollowUpOf == "") {
 		return Case{}, nil, Errorf(EFORBIDDEN, "only staff may open cases")
 	}
 	if err := CheckCategory(r.Categories, req.Category); err != nil {
@@ -236,6 +250,7 @@ func (r Rules) Open(id string, req OpenRequest, by Actor, now time.Time) (Case, 
 		Subject:     req.Subject,
 		Description: req.Description,
 		Category:    req.Category,
+		FollowUpOf:  req.FollowUpOf,
 		OpenedBy:    by.ID,
 		OpenedAt:    now,
 		UpdatedAt:   now,
@@ -245,6 +260,9 @@ func (r Rules) Open(id string, req OpenRequest, by Actor, now time.Time) (Case, 
 	data := map[string]any{
 		"type": string(c.Type), "priority": string(c.Priority), "channel": string(c.Channel),
 		"customer_id": c.CustomerID, "subject": c.Subject,
+	}
+	if c.FollowUpOf != "" {
+		data["follow_up_of"] = c.FollowUpOf
 	}
 	switch c.Type {
 	case TypeDispute, TypeChargeback:
@@ -261,6 +279,12 @@ func (r Rules) Open(id string, req OpenRequest, by Actor, now time.Time) (Case, 
 				Evidence: []Evidence{}}
 			data["payment_id"], data["network"], data["reason_code"], data["due_by"] = req.PaymentID, req.Network, req.ReasonCode, *req.DueBy
 		}
+	}
+	if c.Channel == ChannelEmail && r.approvalRules().EmailReplyVerifies {
+		// Configured to trust the customer's own address for email cases.
+		c.IdentityVerified = true
+		c.Identity = &IdentityCheck{Method: IdentityEmailReply, Note: "opened from the customer's email", By: SystemActor.ID, At: now}
+		data["identity_verified"] = IdentityEmailReply
 	}
 	if r.clockFor(c.Type, c.Priority) != nil {
 		c.SLA.ResolutionSince = at(now)

@@ -1,8 +1,11 @@
 package casedesk_test
 
 import (
+	"errors"
+	"log/slog"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/casedesk/casedesk"
 )
@@ -127,30 +130,134 @@ func TestMaskCardNumbers(t *testing.T) {
 	}
 }
 
+func TestHostileCardNumbersAreMaskedToo(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{"dots between groups", "4111.1111.1111.1111", "****.****.****.1111"},
+		{"two spaces between groups", "4111  1111  1111  1111", "****  ****  ****  1111"},
+		{"a number wrapped over lines", "4111\n1111\n1111\n1111", "****\n****\n****\n1111"},
+		{"CRLF and tabs", "4111\r\n1111\t1111 \t1111", "****\r\n****\t**** \t1111"},
+		{"slashes", "4111/1111/1111/1111", "****/****/****/1111"},
+		{"no-break and thin spaces", "4111\u00a01111\u2009 1111\u202f1111", "****\u00a0****\u2009 ****\u202f1111"},
+		{"an en dash", "4111–1111–1111–1111", "****–****–****–1111"},
+		{"zero-width spaces between every digit", "4\u200b1\u200b1\u200b1\u200b1\u200b1\u200b1\u200b1\u200b1\u200b1\u200b1\u200b1\u200b1\u200b1\u200b1\u200b1",
+			"*\u200b*\u200b*\u200b*\u200b*\u200b*\u200b*\u200b*\u200b*\u200b*\u200b*\u200b*\u200b1\u200b1\u200b1\u200b1"},
+		{"full-width digits", "４１１１ １１１１ １１１１ １１１１", "**** **** **** １１１１"},
+		{"Arabic-Indic digits", "٤١١١١١١١١١١١١١١١", "************١١١١"},
+		{"mathematical monospace digits", "𝟺𝟷𝟷𝟷𝟷𝟷𝟷𝟷𝟷𝟷𝟷𝟷𝟷𝟷𝟷𝟷", "************𝟷𝟷𝟷𝟷"},
+		{"a mix of scripts", "4111 １１１１ ١١١١ 1111", "**** **** **** 1111"},
+		{"a name with a number", "Pat 4111111111111111", "Pat ************1111"},
+		{"a date with dots is left alone", "Paid 15.01.2024 at 10.30", "Paid 15.01.2024 at 10.30"},
+		{"a full-width number failing Luhn is left alone", "４１１１１１１１１１１１１１１２", "４１１１１１１１１１１１１１１２"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := casedesk.MaskCardNumbers(tt.in); got != tt.want {
+				t.Errorf("MaskCardNumbers(%q)\n got %q\nwant %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+// unmaskedCard returns a card number left in s: a run of 13–19 decimal
+// digits of any script, with any separators between them, passing the
+// Luhn check, made of whole separator-delimited groups (each of three or
+// more digits unless the run is the whole stretch) — what MaskCardNumbers
+// promises to leave none of. It is written apart from the masker, over a
+// normalized copy: every digit as ASCII, every separator as a space.
+func unmaskedCard(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case unicode.Is(unicode.Nd, r):
+			z := r
+			for unicode.Is(unicode.Nd, z-1) {
+				z--
+			}
+			b.WriteRune('0' + (r-z)%10)
+		case strings.ContainsRune(" \t\n\r./-\u00ad", r) || unicode.IsSpace(r) || unicode.In(r, unicode.Zs, unicode.Pd, unicode.Cf):
+			b.WriteByte(' ')
+		default:
+			b.WriteByte('x')
+		}
+	}
+	for _, stretch := range strings.FieldsFunc(b.String(), func(r rune) bool { return r != ' ' && (r < '0' || r > '9') }) {
+		groups := strings.Fields(stretch)
+		for a := range groups {
+			for z := a; z < len(groups); z++ {
+				run := strings.Join(groups[a:z+1], "")
+				short := false
+				for _, g := range groups[a : z+1] {
+					short = short || len(g) < 3
+				}
+				whole := a == 0 && z == len(groups)-1
+				if len(run) >= 13 && len(run) <= 19 && luhnValid(run) && (whole || !short) {
+					return run
+				}
+			}
+		}
+	}
+	return ""
+}
+
 func FuzzMaskCardNumbers(f *testing.F) {
 	for _, s := range []string{
 		"4111 1111 1111 1111", "5555-5555-5555-4444", "378282246310005", "Order 12345678",
 		"4111 1111 1111 1111 12/26", "1 2 3 4 5 6 7 8 9 10 11 12 13 14 15", "Карта 4111111111111111", "",
+		"4111.1111.1111.1111", "4111\n1111\n1111\n1111", "４１１１ １１１１ １１１１ １１１１", "4\u200b111111111111111",
 	} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, in string) {
 		got := casedesk.MaskCardNumbers(in)
-		if len(got) != len(in) {
-			t.Fatalf("length changed: %q → %q", in, got)
+		if card := unmaskedCard(got); card != "" {
+			t.Fatalf("card number %s left in %q → %q", card, in, got)
+		}
+		ri, rg := []rune(in), []rune(got)
+		if len(ri) != len(rg) {
+			t.Fatalf("rune count changed: %q → %q", in, got)
 		}
 		masked := 0
-		for i := range len(in) {
+		for i := range ri {
 			switch {
-			case got[i] == in[i]:
-			case got[i] == '*' && in[i] >= '0' && in[i] <= '9':
+			case rg[i] == ri[i]:
+			case rg[i] == '*' && unicode.Is(unicode.Nd, ri[i]):
 				masked++
 			default:
-				t.Fatalf("byte %d changed from %q to %q: %q → %q", i, in[i], got[i], in, got)
+				t.Fatalf("rune %d changed from %q to %q: %q → %q", i, ri[i], rg[i], in, got)
 			}
 		}
 		if masked > 0 && masked < 9 {
 			t.Fatalf("masked %d digits, fewer than any card number has beyond its last four: %q → %q", masked, in, got)
 		}
+		if again := casedesk.MaskCardNumbers(got); again != got {
+			t.Fatalf("masking twice changed %q to %q", got, again)
+		}
 	})
+}
+
+func TestLogsNeverCarryACardNumber(t *testing.T) {
+	var b strings.Builder
+	log := slog.New(slog.NewJSONHandler(&b, &slog.HandlerOptions{ReplaceAttr: casedesk.MaskLogAttr}))
+	log.Info("request", "header", "Bearer x 4111 1111 1111 1111", "error", errors.New("card 4111111111111111 declined"),
+		"ids", []string{"5555-5555-5555-4444"}, "n", 42)
+	if out := b.String(); strings.Contains(out, "4111 1111 1111 1111") || strings.Contains(out, "4111111111111111") ||
+		strings.Contains(out, "5555-5555-5555-4444") || !strings.Contains(out, `"n":42`) {
+		t.Errorf("log line %s", out)
+	}
+}
+
+func TestNamesReferencesAndNumbersAreMasked(t *testing.T) {
+	c := casedesk.NewCustomerRequest{Name: "Pat 4111111111111111", Email: "pat@example.com"}
+	if err := c.Validate(); err != nil || c.Name != "Pat ************1111" {
+		t.Errorf("customer name %q, %v", c.Name, err)
+	}
+	p, err := casedesk.NewPaymentRequest{Amount: "10.00", Currency: "USD", Method: "card", Reference: "ch 4111.1111.1111.1111"}.
+		Validate("PAY-1", "CU-1", t0)
+	if err != nil || p.Reference != "ch ****.****.****.1111" {
+		t.Errorf("payment reference %q, %v", p.Reference, err)
+	}
+	inv, err := casedesk.NewInvoiceRequest{Number: "4111111111111111", Amount: "10.00", Currency: "USD"}.Validate("INV-1", "CU-1", t0)
+	if err != nil || inv.Number != "************1111" {
+		t.Errorf("invoice number %q, %v", inv.Number, err)
+	}
 }

@@ -87,7 +87,7 @@ func (r *NewCustomerRequest) Validate() error {
 
 // checkPerson cleans and checks the name and email address of a user or a customer.
 func checkPerson(v *Validation, name, email *string) {
-	*name = requiredText(v, "name", *name, 200)
+	*name = MaskCardNumbers(requiredText(v, "name", *name, 200))
 	*email = CleanText(*email)
 	checkEmail(v, "email", *email)
 }

@@ -10,7 +10,7 @@ import (
 
 // Ledger holds, posts and releases money in the store.
 type Ledger interface {
-	HoldMoney(ctx context.Context, h casedesk.Hold) error
+	HoldMoney(ctx context.Context, h casedesk.Hold) (casedesk.Authority, error)
 	PostHold(ctx context.Context, holdID, entryID string, now time.Time) (casedesk.LedgerEntry, error)
 	ReleaseHold(ctx context.Context, holdID string) error
 }
@@ -18,8 +18,9 @@ type Ledger interface {
 // HoldMoney sets money aside for a proposed refund or credit. A refusal
 // (over the limit, unknown payment, other currency) is a business error and
 // is not retried.
-func (a *Activities) HoldMoney(ctx context.Context, h casedesk.Hold) error {
-	return temporalerr.Wrap(a.Ledger.HoldMoney(ctx, h))
+func (a *Activities) HoldMoney(ctx context.Context, h casedesk.Hold) (casedesk.Authority, error) {
+	auth, err := a.Ledger.HoldMoney(ctx, h)
+	return auth, temporalerr.Wrap(err)
 }
 
 // PostHold posts a held refund or credit to the ledger, exactly once per

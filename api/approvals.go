@@ -32,12 +32,14 @@ type approvalView struct {
 	Status      string                      `json:"status"`
 	ExpiresAt   time.Time                   `json:"expires_at"`
 	DecidedAt   *time.Time                  `json:"decided_at"`
+	// Authority says why money needs this many supervisors.
+	Authority *casedesk.Authority `json:"authority,omitempty"`
 }
 
 func viewApproval(a casedesk.Approval) approvalView {
 	v := approvalView{ID: a.ID, CaseID: a.CaseID, Kind: a.Kind, Required: a.Required, Decisions: a.Decisions,
 		RequestedBy: a.RequestedBy, RequestedAt: a.RequestedAt, Reason: a.Reason, Status: a.Status,
-		ExpiresAt: a.ExpiresAt, DecidedAt: a.DecidedAt}
+		ExpiresAt: a.ExpiresAt, DecidedAt: a.DecidedAt, Authority: a.Authority}
 	if v.Decisions == nil {
 		v.Decisions = []casedesk.ApprovalDecision{}
 	}
@@ -104,7 +106,7 @@ func (s *Server) decide(c *gin.Context, cmd casedesk.DecideApproval) {
 	cmd.ApprovalID = a.ID
 	actx, cancel := context.WithTimeout(ctx, s.ActionTimeout)
 	defer cancel()
-	cs, err := s.Cases.Act(actx, a.CaseID, cmd, currentUser(c).Actor())
+	cs, err := s.Cases.Act(actx, a.CaseID, cmd, currentUser(c).Actor(), updateID(c))
 	if err != nil {
 		writeError(c, err)
 		return

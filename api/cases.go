@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -16,8 +17,9 @@ import (
 type CaseStore interface {
 	ReserveCase(ctx context.Context, req casedesk.CaseRequest, newID func() string) (string, bool, error)
 	Case(ctx context.Context, id string) (casedesk.Case, error)
-	CaseEvents(ctx context.Context, id string) ([]casedesk.Event, error)
+	CaseEventPage(ctx context.Context, id string, p casedesk.EventPage) ([]casedesk.Event, bool, error)
 	ListCases(ctx context.Context, f casedesk.CaseFilter) ([]casedesk.Case, string, error)
+	OpenChargeback(ctx context.Context, paymentID string) (string, error)
 	CaseMessages(ctx context.Context, caseID string) ([]casedesk.Message, error)
 }
 
@@ -51,6 +53,26 @@ func (s *Server) openCase(c *gin.Context) {
 	if err := s.checkReferences(ctx, req); err != nil {
 		writeError(c, err)
 		return
+	}
+	if req.FollowUpOf != "" {
+		prev, err := lookup(ctx, s.CaseReads.Case, req.FollowUpOf)
+		if err == nil {
+			err = req.CheckFollowUp(prev)
+		}
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+	}
+	if req.Type == casedesk.TypeChargeback {
+		open, err := s.CaseReads.OpenChargeback(ctx, req.PaymentID)
+		if err == nil {
+			err = req.CheckChargeback(open)
+		}
+		if err != nil {
+			writeError(c, err)
+			return
+		}
 	}
 	// The hash of the normalized request decides whether a reused key means
 	// the same request.
@@ -126,10 +148,9 @@ func (s *Server) getCase(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
+	c.Header("ETag", strconv.Quote(strconv.FormatInt(cs.Version, 10)))
 	c.JSON(http.StatusOK, viewCase(cs))
 }
-
-func (s *Server) caseEvents(c *gin.Context) { caseItems(s, c, s.CaseReads.CaseEvents) }
 
 // caseItems lists what list returns for the case of the path, which must exist.
 func caseItems[T any](s *Server, c *gin.Context, list func(context.Context, string) ([]T, error)) {
@@ -172,6 +193,10 @@ func (s *Server) assign(c *gin.Context) {
 		return
 	}
 	cmd.AssigneeID = strings.TrimSpace(cmd.AssigneeID)
+	if err := expectFromHeader(c, &cmd); err != nil {
+		writeError(c, err)
+		return
+	}
 	if cmd.AssigneeID != "" {
 		if err := s.checkAssignee(c.Request.Context(), cmd.AssigneeID); err != nil {
 			writeError(c, err)
@@ -188,8 +213,30 @@ func action[T casedesk.Command](s *Server, emptyOK bool) gin.HandlerFunc {
 		if !bind(c, &cmd, emptyOK) {
 			return
 		}
+		if err := expectFromHeader(c, &cmd); err != nil {
+			writeError(c, err)
+			return
+		}
 		s.act(c, cmd)
 	}
+}
+
+// expectFromHeader makes an If-Match header (the version of the case the
+// caller saw, as its ETag gives it) the command's expected version, unless
+// the body names one.
+func expectFromHeader(c *gin.Context, cmd any) error {
+	h := strings.TrimSpace(c.GetHeader("If-Match"))
+	if h == "" {
+		return nil
+	}
+	v, err := strconv.ParseInt(strings.Trim(strings.TrimPrefix(h, "W/"), `"`), 10, 64)
+	if err != nil || v < 1 {
+		return casedesk.Invalid("If-Match", "must be the version of the case, such as \"7\"")
+	}
+	if e, ok := cmd.(interface{ SetExpected(int64) }); ok {
+		e.SetExpected(v)
+	}
+	return nil
 }
 
 // act sends cmd to the case of the path and writes the updated case.
@@ -198,11 +245,12 @@ func (s *Server) act(c *gin.Context, cmd casedesk.Command) {
 	defer cancel()
 	id := caseID(c)
 	user := currentUser(c)
-	cs, err := s.Cases.Act(ctx, id, cmd, user.Actor())
+	cs, err := s.Cases.Act(ctx, id, cmd, user.Actor(), updateID(c))
 	if err != nil {
 		writeError(c, err)
 		return
 	}
 	logger(c).Info("case action", "case_id", id, "action", cmd.Name(), "status", cs.Status, "version", cs.Version)
+	c.Header("ETag", strconv.Quote(strconv.FormatInt(cs.Version, 10)))
 	c.JSON(http.StatusOK, viewCase(cs))
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"errors"
 	"html/template"
+	"math"
 	"net/http"
 	"slices"
 	"strconv"
@@ -58,6 +59,7 @@ type pageEvent struct {
 type pageData struct {
 	Token, CaseID, Subject, Status string
 	Events                         []pageEvent
+	Earlier                        string
 	CanReply, CanRate, Rated       bool
 	Rating                         int
 	Notice, Problem                string
@@ -79,6 +81,7 @@ button{background:#1a4fb0;color:#fff;border:0;border-radius:.3rem;padding:.5rem 
 <h1>Case {{.CaseID}}: {{.Subject}}</h1>
 <p><span class="status">{{.Status}}</span></p>
 {{if .Notice}}<p class="notice">{{.Notice}}</p>{{end}}{{if .Problem}}<p class="problem">{{.Problem}}</p>{{end}}
+{{if .Earlier}}<p><a href="{{.Earlier}}">Earlier</a></p>{{end}}
 <ol>{{range .Events}}<li><time>{{.At.Format "2 Jan 2006 15:04 MST"}}</time><div><strong>{{.Title}}</strong></div>{{if .Body}}<div class="body">{{.Body}}</div>{{end}}</li>{{end}}</ol>
 {{if .CanReply}}<h2>Reply</h2>
 <form method="post" action="/c/{{.Token}}/reply"><input type="hidden" name="token" value="{{.Token}}">
@@ -108,14 +111,28 @@ func renderPage(c *gin.Context, status int, d pageData) {
 }
 
 // customerCase resolves the token of the path to its case, or renders the
-// not-valid page (404) and returns false.
+// not-valid page (404) and returns false. A token issued to another
+// customer than the case's is not valid (casedesk.LinkBelongs).
 func (s *Server) customerCase(c *gin.Context) (casedesk.Case, bool) {
-	token := c.Param("token")
-	id, err := s.Links.VerifyCaseToken(token)
+	ctx := c.Request.Context()
+	tok, err := s.Links.VerifyToken(c.Param("token"))
 	if err == nil {
-		cs, err := s.CaseReads.Case(c.Request.Context(), id)
+		cs, err := s.CaseReads.Case(ctx, tok.CaseID)
 		if err == nil {
-			return cs, true
+			ok, err := casedesk.LinkBelongs(cs, tok.CustomerID, func(id string) (string, error) {
+				cu, err := s.Customers.Customer(ctx, id)
+				if casedesk.ErrorCode(err) == casedesk.ENOTFOUND {
+					return "", nil
+				}
+				return cu.MergedInto, err
+			})
+			if err != nil {
+				writeError(c, err)
+				return casedesk.Case{}, false
+			}
+			if ok {
+				return cs, true
+			}
 		}
 	}
 	renderPage(c, http.StatusNotFound, pageData{})
@@ -124,13 +141,20 @@ func (s *Server) customerCase(c *gin.Context) (casedesk.Case, bool) {
 
 func (s *Server) showCustomerPage(c *gin.Context, cs casedesk.Case, status int, notice, problem string) {
 	ctx := c.Request.Context()
-	events, err := s.CaseReads.CaseEvents(ctx, cs.ID)
+	// The latest page of what the customer sees, with a link to earlier ones
+	// (an unreadable "before" shows the latest).
+	before, _ := casedesk.ParseEarlier(c.Query("before"))
+	events, earlier, err := s.CaseReads.CaseEventPage(ctx, cs.ID,
+		casedesk.EventPage{Limit: customerPageEvents, Latest: true, Before: before, Types: publicEventTypes()})
 	if err != nil {
 		writeError(c, err)
 		return
 	}
 	d := pageData{Token: c.Param("token"), CaseID: cs.ID, Subject: cs.Subject, Status: statusWords[cs.Status],
 		Notice: notice, Problem: problem, CanReply: cs.Status != casedesk.StatusClosed}
+	if earlier && len(events) > 0 {
+		d.Earlier = "/c/" + d.Token + "?before=" + strconv.FormatInt(events[0].Seq, 10)
+	}
 	for _, e := range events {
 		title, ok := publicEvents[e.Type]
 		if !ok {
@@ -182,6 +206,13 @@ func sameToken(c *gin.Context) bool {
 // renders why not (problem, when the form is not the page's own) and
 // returns false.
 func (s *Server) customerForm(c *gin.Context, problem string) (casedesk.Case, bool) {
+	for _, ch := range []limitCheck{{s.limits.link, c.Param("token")}, {s.limits.linkAddr, c.ClientIP()}} {
+		if ok, wait := ch.l.allow(ch.key, s.Now()); !ok {
+			c.Header("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+			renderPage(c, http.StatusTooManyRequests, pageData{CaseID: "-", Problem: "You have sent a lot in a short time. Please wait a minute and try again."})
+			return casedesk.Case{}, false
+		}
+	}
 	cs, ok := s.customerCase(c)
 	if ok && !sameToken(c) {
 		s.showCustomerPage(c, cs, http.StatusForbidden, "", problem)
@@ -200,7 +231,7 @@ func (s *Server) customerReply(c *gin.Context) {
 		s.showCustomerPage(c, cs, http.StatusUnprocessableEntity, "", "Please write a reply before sending.")
 		return
 	}
-	_, err := s.Cases.Act(c.Request.Context(), cs.ID, casedesk.CustomerReply{Body: body}, casedesk.CustomerActor)
+	_, err := s.Cases.Act(c.Request.Context(), cs.ID, casedesk.CustomerReply{Body: body}, casedesk.CustomerActor, "")
 	if err != nil {
 		if casedesk.IsFinal(casedesk.ErrorCode(err)) {
 			s.showCustomerPage(c, cs, http.StatusConflict, "", "This case no longer takes replies. Please contact us again by email.")

@@ -40,6 +40,9 @@ func (s *Server) sendGridInbound(c *gin.Context) {
 		writeError(c, casedesk.Errorf(casedesk.ENOTFOUND, "no such endpoint"))
 		return
 	}
+	if limited(c, s.Now(), "inbound messages", limitCheck{s.limits.inbound, c.Param("secret")}) {
+		return
+	}
 	msg, err := inbound.ParseInbound(c.Request, maxInboundMessage)
 	if err != nil {
 		logger(c).Warn("inbound parse refused", "error", err)

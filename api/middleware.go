@@ -83,7 +83,11 @@ func (s *Server) authenticate() gin.HandlerFunc {
 			writeError(c, casedesk.Errorf(casedesk.EUNAUTHORIZED, "sign in, or send a token as Authorization: Bearer <token>"))
 			return
 		}
-		u, err := s.Users.UserByToken(c.Request.Context(), casedesk.HashToken(strings.TrimSpace(token)))
+		hash := casedesk.HashToken(strings.TrimSpace(token))
+		if limited(c, s.Now(), "requests for this token", limitCheck{s.limits.token, string(hash)}) {
+			return
+		}
+		u, err := s.tokens.user(c.Request.Context(), hash, s.Users.UserByToken)
 		if casedesk.ErrorCode(err) == casedesk.ENOTFOUND {
 			writeError(c, casedesk.Errorf(casedesk.EUNAUTHORIZED, "the token is not valid"))
 			return

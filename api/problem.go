@@ -4,6 +4,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -12,14 +13,20 @@ import (
 
 // statusOf maps each error code to its HTTP status, in one place.
 var statusOf = map[string]int{
-	casedesk.EINVALID:      http.StatusUnprocessableEntity,
-	casedesk.ECONFLICT:     http.StatusConflict,
-	casedesk.ENOTFOUND:     http.StatusNotFound,
-	casedesk.EFORBIDDEN:    http.StatusForbidden,
-	casedesk.EUNAUTHORIZED: http.StatusUnauthorized,
-	casedesk.EUNAVAILABLE:  http.StatusServiceUnavailable,
-	casedesk.EINTERNAL:     http.StatusInternalServerError,
-	codeMalformed:          http.StatusBadRequest,
+	casedesk.EINVALID:  http.StatusUnprocessableEntity,
+	casedesk.ECONFLICT: http.StatusConflict,
+	casedesk.EDISPUTED: http.StatusConflict,
+	casedesk.EIDENTITY: http.StatusConflict,
+	casedesk.ESTALE:    http.StatusConflict,
+
+	casedesk.EDUPLICATECHARGEBACK: http.StatusConflict,
+	casedesk.ENOTFOUND:            http.StatusNotFound,
+	casedesk.EFORBIDDEN:           http.StatusForbidden,
+	casedesk.EUNAUTHORIZED:        http.StatusUnauthorized,
+	casedesk.EUNAVAILABLE:         http.StatusServiceUnavailable,
+	casedesk.ERATELIMITED:         http.StatusTooManyRequests,
+	casedesk.EINTERNAL:            http.StatusInternalServerError,
+	codeMalformed:                 http.StatusBadRequest,
 }
 
 // codeMalformed is for bodies that are not JSON of the expected shape; it
@@ -41,6 +48,7 @@ type Problem struct {
 // writeError renders err as problem+json and aborts the request. Internal
 // errors are logged with the request ID and never echoed.
 func writeError(c *gin.Context, err error) {
+	err = asOutage(c, err)
 	code := casedesk.ErrorCode(err)
 	status, ok := statusOf[code]
 	if !ok {
@@ -61,6 +69,9 @@ func writeError(c *gin.Context, err error) {
 	}
 	if status >= 500 {
 		logger(c).Error("request failed", "error", err, "status", status)
+	}
+	if status == http.StatusServiceUnavailable && c.Writer.Header().Get("Retry-After") == "" {
+		c.Header("Retry-After", strconv.Itoa(int(retryAfter.Seconds())))
 	}
 	if status == http.StatusUnauthorized {
 		c.Header("WWW-Authenticate", `Bearer realm="casedesk"`)

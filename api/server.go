@@ -18,7 +18,8 @@ import (
 // Cases opens cases and sends them actions (the case workflows).
 type Cases interface {
 	Open(ctx context.Context, id string, req casedesk.OpenRequest, by casedesk.Actor) (casedesk.Case, error)
-	Act(ctx context.Context, id string, cmd casedesk.Command, by casedesk.Actor) (casedesk.Case, error)
+	// Act sends cmd; a non-empty updateID deduplicates retries of one action.
+	Act(ctx context.Context, id string, cmd casedesk.Command, by casedesk.Actor, updateID string) (casedesk.Case, error)
 }
 
 // Pinger checks that the database answers, for /readyz.
@@ -36,8 +37,21 @@ type Server struct {
 	Approvals ApprovalStore
 	Feedback  FeedbackStore
 	Macros    MacroStore
-	Cases     Cases
-	Logger    *slog.Logger
+	// Idempotency keeps the first response of each Idempotency-Key.
+	Idempotency IdempotencyStore
+	// IsOutage says whether an error means a dependency is down (503, not
+	// 500); TokenTTL is how long a token's user is remembered (0: not);
+	// Limits are the request rates allowed.
+	IsOutage func(error) bool
+	TokenTTL time.Duration
+	Limits   Limits
+	// TrustedProxies may set X-Forwarded-For (nil: none, the connection's
+	// address is the client's).
+	TrustedProxies []string
+	tokens         *tokenCache
+	limits         struct{ token, link, linkAddr, inbound *limiter }
+	Cases          Cases
+	Logger         *slog.Logger
 	// TemporalHealth checks that Temporal answers, for /readyz.
 	TemporalHealth func(ctx context.Context) error
 	// Now is the API's clock.
@@ -45,11 +59,17 @@ type Server struct {
 	// ActionTimeout bounds how long a request waits for a case workflow.
 	ActionTimeout time.Duration
 
-	// Links verifies signed reply addresses on ReplyDomain.
+	// Links verifies signed reply addresses on ReplyDomain and customer
+	// tokens; a closed case's reply address works for LinkTTL (zero:
+	// links.DefaultTTL) after it closed.
 	Links       links.Signer
 	ReplyDomain string
+	LinkTTL     time.Duration
 	// InboundSecret is the path secret of the Inbound Parse webhook.
 	InboundSecret string
+	// InboundLog journals inbound mail (nil: not journaled, retries
+	// deduplicated by the case workflow alone).
+	InboundLog InboundLog
 	// EventVerifier checks the Event Webhook; nil refuses every event post.
 	EventVerifier *inbound.EventVerifier
 
@@ -91,7 +111,12 @@ func (s *Server) Handler() http.Handler {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
-	r.Use(s.observe(), s.requestID(), recovery())
+	// Client addresses are the connection's unless proxies are trusted.
+	_ = r.SetTrustedProxies(s.TrustedProxies)
+	s.tokens = newTokenCache(s.TokenTTL)
+	s.limits.token, s.limits.inbound = newLimiter(s.Limits.PerToken), newLimiter(s.Limits.Inbound)
+	s.limits.link, s.limits.linkAddr = newLimiter(s.Limits.CustomerLink), newLimiter(s.Limits.CustomerLink)
+	r.Use(s.observe(), s.requestID(), s.outageOf(), recovery())
 	r.NoRoute(s.notFound)
 	r.NoMethod(func(c *gin.Context) {
 		c.Header("Content-Type", "application/problem+json")
@@ -117,7 +142,7 @@ func (s *Server) Handler() http.Handler {
 	// Signing in is the one /v1 route without a token or a session.
 	r.POST("/v1/session", s.signIn)
 
-	v1 := r.Group("/v1", s.authenticate())
+	v1 := r.Group("/v1", s.authenticate(), s.idempotent())
 	staff := v1.Group("", require(casedesk.StaffRoles...))
 	admin := v1.Group("", require(casedesk.AdminRoles...))
 	supervisors := v1.Group("", require(casedesk.ApproverRoles...))
@@ -159,6 +184,8 @@ func (s *Server) Handler() http.Handler {
 	staff.GET("/cases/:id", s.getCase)
 	staff.GET("/cases/:id/events", s.caseEvents)
 	staff.GET("/cases/:id/messages", s.caseMessages)
+	staff.POST("/cases/:id/unverified-replies/:seq/accept", s.unverifiedReply(true))
+	staff.POST("/cases/:id/unverified-replies/:seq/discard", s.unverifiedReply(false))
 	staff.POST("/cases/:id/assign", s.assign)
 	staff.POST("/cases/:id/reply", action[casedesk.Reply](s, false))
 	staff.POST("/cases/:id/notes", action[casedesk.AddNote](s, false))
@@ -173,6 +200,7 @@ func (s *Server) Handler() http.Handler {
 	staff.POST("/cases/:id/accept-loss", action[casedesk.AcceptLoss](s, false))
 	staff.POST("/cases/:id/network-outcome", action[casedesk.NetworkOutcome](s, false))
 	staff.POST("/cases/:id/escalate", action[casedesk.Escalate](s, false))
+	staff.POST("/cases/:id/verify-identity", action[casedesk.VerifyIdentity](s, false))
 	staff.POST("/cases/:id/refunds", action[casedesk.ProposeRefund](s, false))
 	staff.POST("/cases/:id/adjustments", action[casedesk.ProposeCredit](s, false))
 	records.GET("/payments/:id", s.getPayment)

@@ -295,6 +295,9 @@ func (s *Server) deactivateUser(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
+	// This process stops trusting the user's tokens at once; other API
+	// processes within the token cache's TTL.
+	s.tokens.forget(id)
 	logger(c).Info("user deactivated", "target_user_id", id)
 	c.JSON(http.StatusOK, u)
 }

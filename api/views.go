@@ -8,33 +8,37 @@ import (
 
 // caseView is a case on the wire: absent values are null, not "".
 type caseView struct {
-	ID                     string               `json:"id"`
-	Type                   string               `json:"type"`
-	Status                 string               `json:"status"`
-	Priority               string               `json:"priority"`
-	Channel                string               `json:"channel"`
-	CustomerID             string               `json:"customer_id"`
-	AssigneeID             *string              `json:"assignee_id"`
-	Subject                string               `json:"subject"`
-	Description            string               `json:"description"`
-	Category               *string              `json:"category"`
-	IdentityVerified       bool                 `json:"identity_verified"`
-	Outcome                *string              `json:"outcome"`
-	ResolutionSummary      *string              `json:"resolution_summary"`
-	FirstContactResolution bool                 `json:"first_contact_resolution"`
-	SLA                    slaView              `json:"sla"`
-	Dispute                *casedesk.Dispute    `json:"dispute,omitempty"`
-	Chargeback             *casedesk.Chargeback `json:"chargeback,omitempty"`
-	NeedsSupervisor        bool                 `json:"needs_supervisor"`
-	Approvals              []approvalView       `json:"approvals"`
-	Movements              []casedesk.Movement  `json:"movements"`
-	OpenedBy               string               `json:"opened_by"`
-	OpenedAt               time.Time            `json:"opened_at"`
-	UpdatedAt              time.Time            `json:"updated_at"`
-	ResolvedAt             *time.Time           `json:"resolved_at"`
-	ClosedAt               *time.Time           `json:"closed_at"`
-	ReopenUntil            *time.Time           `json:"reopen_until"`
-	Version                int64                `json:"version"`
+	ID                     string                  `json:"id"`
+	Type                   string                  `json:"type"`
+	Status                 string                  `json:"status"`
+	Priority               string                  `json:"priority"`
+	Channel                string                  `json:"channel"`
+	CustomerID             string                  `json:"customer_id"`
+	AssigneeID             *string                 `json:"assignee_id"`
+	Subject                string                  `json:"subject"`
+	Description            string                  `json:"description"`
+	Category               *string                 `json:"category"`
+	IdentityVerified       bool                    `json:"identity_verified"`
+	Identity               *casedesk.IdentityCheck `json:"identity"`
+	Outcome                *string                 `json:"outcome"`
+	ResolutionSummary      *string                 `json:"resolution_summary"`
+	FirstContactResolution bool                    `json:"first_contact_resolution"`
+	SLA                    slaView                 `json:"sla"`
+	Dispute                *casedesk.Dispute       `json:"dispute,omitempty"`
+	Chargeback             *casedesk.Chargeback    `json:"chargeback,omitempty"`
+	NeedsSupervisor        bool                    `json:"needs_supervisor"`
+	Approvals              []approvalView          `json:"approvals"`
+	Movements              []casedesk.Movement     `json:"movements"`
+	OpenedBy               string                  `json:"opened_by"`
+	OpenedAt               time.Time               `json:"opened_at"`
+	UpdatedAt              time.Time               `json:"updated_at"`
+	ResolvedAt             *time.Time              `json:"resolved_at"`
+	ClosedAt               *time.Time              `json:"closed_at"`
+	ReopenUntil            *time.Time              `json:"reopen_until"`
+	Version                int64                   `json:"version"`
+
+	FollowUpOf        *string                    `json:"follow_up_of"`
+	UnverifiedReplies []casedesk.UnverifiedReply `json:"unverified_replies"`
 }
 
 func nullable(s string) *string {
@@ -63,11 +67,12 @@ func viewCase(c casedesk.Case) caseView {
 		ID: c.ID, Type: string(c.Type), Status: string(c.Status), Priority: string(c.Priority),
 		Channel: string(c.Channel), CustomerID: c.CustomerID, AssigneeID: nullable(c.AssigneeID),
 		Subject: c.Subject, Description: c.Description, Category: nullable(c.Category),
-		IdentityVerified: c.IdentityVerified, Outcome: nullable(c.Outcome),
+		IdentityVerified: c.IdentityVerified, Identity: c.Identity, Outcome: nullable(c.Outcome),
 		ResolutionSummary: nullable(c.ResolutionSummary), FirstContactResolution: c.FirstContactResolution,
 		SLA: viewSLA(c.SLA), Dispute: c.Dispute, Chargeback: c.Chargeback, NeedsSupervisor: c.NeedsSupervisor(),
 		OpenedBy: c.OpenedBy, OpenedAt: c.OpenedAt, UpdatedAt: c.UpdatedAt,
 		ResolvedAt: c.ResolvedAt, ClosedAt: c.ClosedAt, ReopenUntil: c.ReopenUntil, Version: c.Version,
+		FollowUpOf: nullable(c.FollowUpOf), UnverifiedReplies: pendingReplies(c),
 	}
 }
 

@@ -5,6 +5,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"strconv"
@@ -49,6 +50,18 @@ type Config struct {
 	Categories  []string // CASEDESK_CATEGORIES: comma-separated case categories
 	MetricsAddr string   // CASEDESK_METRICS_ADDR: the worker's /metrics listener ("" for none)
 	OTLPTraces  bool     // OTEL_EXPORTER_OTLP_ENDPOINT (or its traces variant) is set: traces are exported
+	// Email dispatch from the outbox.
+	AlertsFile      string        // CASEDESK_ALERTS_CONFIG: who gets staff alerts, immediate or digest
+	CustomerWorkers int           // CASEDESK_OUTBOX_CUSTOMER_WORKERS: concurrent sends of customer email per worker
+	StaffWorkers    int           // CASEDESK_OUTBOX_STAFF_WORKERS: concurrent sends of staff alerts per worker
+	OutboxLease     time.Duration // CASEDESK_OUTBOX_LEASE: how long a claimed message is its dispatcher's
+	OutboxWarnAfter time.Duration // CASEDESK_OUTBOX_WARN_AFTER: a message waiting longer is logged as a warning
+	// Abuse and outages.
+	TokenCacheTTL    time.Duration      // CASEDESK_TOKEN_CACHE_TTL: how long the API remembers a token's user (0: never)
+	RateToken        casedesk.RateLimit // CASEDESK_RATE_TOKEN: requests per API token or session
+	RateCustomerLink casedesk.RateLimit // CASEDESK_RATE_CUSTOMER_LINK: customer-page posts per link and per client address
+	RateInbound      casedesk.RateLimit // CASEDESK_RATE_INBOUND: Inbound Parse posts
+	TrustedProxies   []string           // CASEDESK_TRUSTED_PROXIES: comma-separated proxy addresses whose X-Forwarded-For is believed
 	// Outgoing webhooks.
 	WebhookWorkers int           // CASEDESK_WEBHOOK_WORKERS: concurrent webhook deliveries per worker
 	WebhookRetry   time.Duration // CASEDESK_WEBHOOK_RETRY: delay before a failed delivery's first retry, doubling after
@@ -63,6 +76,7 @@ const (
 	DefaultSendGridBaseURL   = "https://api.sendgrid.com"
 	DefaultReopenWindow      = 7 * 24 * time.Hour
 	DefaultLinkTTL           = 30 * 24 * time.Hour
+	DefaultTokenCacheTTL     = time.Minute
 	DefaultSessionIdle       = 12 * time.Hour
 	DefaultSessionMax        = 7 * 24 * time.Hour
 	// DevLinkSecret and DevInboundSecret are for local use only; set your own.
@@ -183,6 +197,59 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	} else {
 		c.Categories = cats
 	}
+	c.AlertsFile = get("CASEDESK_ALERTS_CONFIG", "")
+	c.CustomerWorkers, c.StaffWorkers, c.OutboxLease, c.OutboxWarnAfter = 4, 2, time.Minute, 5*time.Minute
+	for _, d := range []struct {
+		name string
+		dst  *int
+	}{{"CASEDESK_OUTBOX_CUSTOMER_WORKERS", &c.CustomerWorkers}, {"CASEDESK_OUTBOX_STAFF_WORKERS", &c.StaffWorkers}} {
+		if v := get(d.name, ""); v != "" {
+			if n, err := strconv.Atoi(v); err != nil || n < 1 || n > 64 {
+				errs = append(errs, d.name+" must be a whole number from 1 to 64")
+			} else {
+				*d.dst = n
+			}
+		}
+	}
+	for _, d := range []struct {
+		name string
+		dst  *time.Duration
+		min  time.Duration
+	}{{"CASEDESK_OUTBOX_LEASE", &c.OutboxLease, 2 * time.Second}, {"CASEDESK_OUTBOX_WARN_AFTER", &c.OutboxWarnAfter, time.Second}} {
+		if v := get(d.name, ""); v != "" {
+			if x, err := time.ParseDuration(v); err != nil || x < d.min {
+				errs = append(errs, fmt.Sprintf("%s must be a duration of at least %v, such as 1m", d.name, d.min))
+			} else {
+				*d.dst = x
+			}
+		}
+	}
+	c.TokenCacheTTL = DefaultTokenCacheTTL
+	if v := get("CASEDESK_TOKEN_CACHE_TTL", ""); v != "" {
+		if d, err := time.ParseDuration(v); err != nil || d < 0 || d > time.Hour {
+			errs = append(errs, "CASEDESK_TOKEN_CACHE_TTL must be a duration from 0s to 1h, such as 60s")
+		} else {
+			c.TokenCacheTTL = d
+		}
+	}
+	c.RateToken, c.RateCustomerLink, c.RateInbound = casedesk.DefaultTokenLimit, casedesk.DefaultCustomerLinkLimit, casedesk.DefaultInboundLimit
+	for _, r := range []struct {
+		name string
+		dst  *casedesk.RateLimit
+	}{{"CASEDESK_RATE_TOKEN", &c.RateToken}, {"CASEDESK_RATE_CUSTOMER_LINK", &c.RateCustomerLink}, {"CASEDESK_RATE_INBOUND", &c.RateInbound}} {
+		if v := get(r.name, ""); v != "" {
+			if l, err := casedesk.ParseRateLimit(v); err != nil {
+				errs = append(errs, r.name+" must be a rate such as 20/s, 10/m or 0 (no limit)")
+			} else {
+				*r.dst = l
+			}
+		}
+	}
+	for _, p := range strings.Split(get("CASEDESK_TRUSTED_PROXIES", ""), ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			c.TrustedProxies = append(c.TrustedProxies, p)
+		}
+	}
 	c.MetricsAddr = get("CASEDESK_METRICS_ADDR", "127.0.0.1:9091")
 	if c.MetricsAddr == "off" {
 		c.MetricsAddr = ""
@@ -239,13 +306,17 @@ func (c Config) CheckProduction() error {
 func Load() (Config, error) { return FromEnv(os.Getenv) }
 
 // Logger returns the process logger the configuration asks for.
-func (c Config) Logger() *slog.Logger {
-	opts := &slog.HandlerOptions{Level: c.LogLevel}
+func (c Config) Logger() *slog.Logger { return c.LoggerTo(os.Stderr) }
+
+// LoggerTo is Logger writing to w.
+func (c Config) LoggerTo(w io.Writer) *slog.Logger {
+	// Card numbers never reach the logs, whatever a request carried.
+	opts := &slog.HandlerOptions{Level: c.LogLevel, ReplaceAttr: casedesk.MaskLogAttr}
 	// Records logged with a request's context carry its request and trace IDs.
 	if c.LogFormat == "json" {
-		return slog.New(tracing.LogHandler(slog.NewJSONHandler(os.Stderr, opts)))
+		return slog.New(tracing.LogHandler(slog.NewJSONHandler(w, opts)))
 	}
-	return slog.New(tracing.LogHandler(slog.NewTextHandler(os.Stderr, opts)))
+	return slog.New(tracing.LogHandler(slog.NewTextHandler(w, opts)))
 }
 
 // fieldMessages joins the field messages of a validation error.

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/casedesk/casedesk"
 	"github.com/casedesk/casedesk/config"
 )
 
@@ -19,7 +20,12 @@ var variables = []string{
 	"CASEDESK_MAIL_FROM_NAME", "CASEDESK_REPLY_DOMAIN", "CASEDESK_LINK_SECRET", "CASEDESK_LINK_TTL",
 	"CASEDESK_INBOUND_SECRET", "SENDGRID_WEBHOOK_PUBLIC_KEY", "CASEDESK_WAITING_REMINDER",
 	"CASEDESK_WAITING_TIMEOUT", "CASEDESK_DEMO_TOKENS_FILE", "CASEDESK_LOG_LEVEL", "CASEDESK_LOG_FORMAT",
-	"CASEDESK_ENV", "CASEDESK_WEBHOOK_WORKERS", "CASEDESK_WEBHOOK_RETRY",
+	"CASEDESK_ENV", "CASEDESK_CATEGORIES", "CASEDESK_METRICS_ADDR", "OTEL_EXPORTER_OTLP_ENDPOINT",
+	"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "CASEDESK_TOKEN_CACHE_TTL", "CASEDESK_RATE_TOKEN",
+	"CASEDESK_RATE_CUSTOMER_LINK", "CASEDESK_RATE_INBOUND", "CASEDESK_TRUSTED_PROXIES",
+	"CASEDESK_SESSION_IDLE", "CASEDESK_SESSION_MAX", "CASEDESK_ALERTS_CONFIG", "CASEDESK_OUTBOX_CUSTOMER_WORKERS",
+	"CASEDESK_OUTBOX_STAFF_WORKERS", "CASEDESK_OUTBOX_LEASE", "CASEDESK_OUTBOX_WARN_AFTER",
+	"CASEDESK_WEBHOOK_WORKERS", "CASEDESK_WEBHOOK_RETRY",
 }
 
 // setEnv empties every variable of the configuration (an empty variable
@@ -54,6 +60,18 @@ func defaults() config.Config {
 		DemoTokensFile:    ".data/demo-tokens.txt",
 		LogLevel:          slog.LevelInfo,
 		LogFormat:         "text",
+		Categories:        casedesk.DefaultCategories,
+		MetricsAddr:       "127.0.0.1:9091",
+		TokenCacheTTL:     config.DefaultTokenCacheTTL,
+		RateToken:         casedesk.DefaultTokenLimit,
+		RateCustomerLink:  casedesk.DefaultCustomerLinkLimit,
+		RateInbound:       casedesk.DefaultInboundLimit,
+		SessionIdle:       config.DefaultSessionIdle,
+		SessionMax:        config.DefaultSessionMax,
+		CustomerWorkers:   4,
+		StaffWorkers:      2,
+		OutboxLease:       time.Minute,
+		OutboxWarnAfter:   5 * time.Minute,
 		WebhookWorkers:    4,
 		WebhookRetry:      30 * time.Second,
 	}
@@ -115,6 +133,18 @@ func TestEachVariableIsRead(t *testing.T) {
 		{map[string]string{"CASEDESK_LOG_LEVEL": "WARN"}, func(c *config.Config) { c.LogLevel = slog.LevelWarn }},
 		{map[string]string{"CASEDESK_LOG_LEVEL": "error"}, func(c *config.Config) { c.LogLevel = slog.LevelError }},
 		{map[string]string{"CASEDESK_LOG_FORMAT": "json"}, func(c *config.Config) { c.LogFormat = "json" }},
+		{map[string]string{"CASEDESK_CATEGORIES": "billing_question, other"}, func(c *config.Config) { c.Categories = []string{"billing_question", "other"} }},
+		{map[string]string{"CASEDESK_METRICS_ADDR": "off"}, func(c *config.Config) { c.MetricsAddr = "" }},
+		{map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318"}, func(c *config.Config) { c.OTLPTraces = true }},
+		{map[string]string{"CASEDESK_TOKEN_CACHE_TTL": "0s"}, func(c *config.Config) { c.TokenCacheTTL = 0 }},
+		{map[string]string{"CASEDESK_RATE_TOKEN": "5/s"}, func(c *config.Config) { c.RateToken = casedesk.RateLimit{Rate: 5, Burst: 25} }},
+		{map[string]string{"CASEDESK_RATE_CUSTOMER_LINK": "0"}, func(c *config.Config) { c.RateCustomerLink = casedesk.RateLimit{} }},
+		{map[string]string{"CASEDESK_RATE_INBOUND": "60/m"}, func(c *config.Config) { c.RateInbound = casedesk.RateLimit{Rate: 1, Burst: 60} }},
+		{map[string]string{"CASEDESK_TRUSTED_PROXIES": "10.0.0.1, 10.0.0.2"}, func(c *config.Config) { c.TrustedProxies = []string{"10.0.0.1", "10.0.0.2"} }},
+		{map[string]string{"CASEDESK_SESSION_IDLE": "1h", "CASEDESK_SESSION_MAX": "24h"}, func(c *config.Config) { c.SessionIdle, c.SessionMax = time.Hour, 24*time.Hour }},
+		{map[string]string{"CASEDESK_ALERTS_CONFIG": "alerts.json"}, func(c *config.Config) { c.AlertsFile = "alerts.json" }},
+		{map[string]string{"CASEDESK_OUTBOX_CUSTOMER_WORKERS": "8", "CASEDESK_OUTBOX_STAFF_WORKERS": "3"}, func(c *config.Config) { c.CustomerWorkers, c.StaffWorkers = 8, 3 }},
+		{map[string]string{"CASEDESK_OUTBOX_LEASE": "30s", "CASEDESK_OUTBOX_WARN_AFTER": "2m"}, func(c *config.Config) { c.OutboxLease, c.OutboxWarnAfter = 30*time.Second, 2*time.Minute }},
 		{map[string]string{"CASEDESK_WEBHOOK_WORKERS": "8", "CASEDESK_WEBHOOK_RETRY": "250ms"}, func(c *config.Config) { c.WebhookWorkers, c.WebhookRetry = 8, 250*time.Millisecond }},
 		// Surrounding space is ignored, and a blank variable is unset.
 		{map[string]string{"TEMPORAL_NAMESPACE": "  billing\n", "CASEDESK_HTTP_ADDR": "   "}, func(c *config.Config) { c.TemporalNamespace = "billing" }},
@@ -202,19 +232,23 @@ func TestBadValuesAreRefusedNamingTheVariable(t *testing.T) {
 func TestTheLoggerFollowsTheFormat(t *testing.T) {
 	for _, tt := range []struct {
 		format string
-		want   any
-	}{{"text", &slog.TextHandler{}}, {"json", &slog.JSONHandler{}}} {
+		want   string // how a line starts
+	}{{"text", "time="}, {"json", `{"time":`}} {
 		setEnv(t, map[string]string{"CASEDESK_LOG_FORMAT": tt.format, "CASEDESK_LOG_LEVEL": "warn"})
 		c, err := config.Load()
 		if err != nil {
 			t.Fatal(err)
 		}
-		h := c.Logger().Handler()
-		if reflect.TypeOf(h) != reflect.TypeOf(tt.want) {
-			t.Errorf("format %s: handler %T, want %T", tt.format, h, tt.want)
+		var buf strings.Builder
+		log := c.LoggerTo(&buf)
+		log.Info("not shown at warn")
+		log.Warn("shown", "card", "4111 1111 1111 1111")
+		out := buf.String()
+		if !strings.HasPrefix(out, tt.want) || strings.Count(out, "\n") != 1 || strings.Contains(out, "not shown") {
+			t.Errorf("format %s: level warn wrote %q", tt.format, out)
 		}
-		if h.Enabled(t.Context(), slog.LevelInfo) || !h.Enabled(t.Context(), slog.LevelWarn) {
-			t.Errorf("format %s: level warn does not filter info out", tt.format)
+		if strings.Contains(out, "4111 1111 1111 1111") || !strings.Contains(out, "**** **** **** 1111") {
+			t.Errorf("format %s: the card number is not masked: %q", tt.format, out)
 		}
 	}
 }

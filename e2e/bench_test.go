@@ -16,14 +16,19 @@ import (
 //
 //	make test ARGS='-run ^$ -bench ApproveToPosted -benchtime 200x ./e2e/'
 func BenchmarkApproveToPosted(b *testing.B) {
-	s := startSystem(b, casedesk.DefaultRules())
+	// Each refund alone, not the agent's growing total, decides its level.
+	rules := casedesk.DefaultRules()
+	approvals := casedesk.DefaultApprovalRules()
+	approvals.Cumulative = casedesk.Cumulative{}
+	rules.Approvals = &approvals
+	s := startSystem(b, rules)
 	agent, sup := s.as(casedesk.RoleAgent), s.as(casedesk.RoleSupervisor)
 	p := s.payment("1000000.00", "USD")
 	latencies := make([]time.Duration, 0, b.N)
 	b.ResetTimer()
 	for range b.N {
 		b.StopTimer()
-		id := s.openAssigned()
+		id := s.openVerified()
 		r := s.call("POST", "/v1/cases/"+id+"/refunds", agent, refundBody(p, "500.00"))
 		if r.status != http.StatusOK {
 			b.Fatalf("refund: %s", r.raw)

@@ -41,8 +41,11 @@ func TestAChargebackWithNoResponseIsLostWhenItsDeadlinePasses(t *testing.T) {
 		t.Fatalf("chargeback %v", cb)
 	}
 
-	// A second one is answered in time and does not expire.
-	answered := s.call("POST", "/v1/cases", agent, s.chargeback(p, due))
+	// A payment is disputed once at a time.
+	expectProblem(t, s.call("POST", "/v1/cases", agent, s.chargeback(p, due)), http.StatusConflict, "")
+
+	// A second one, on another payment, is answered in time and does not expire.
+	answered := s.call("POST", "/v1/cases", agent, s.chargeback(s.payment("49.99", "USD"), due))
 	expect(t, answered, http.StatusCreated)
 	aid := answered.body["id"].(string)
 	expect(t, s.call("POST", "/v1/cases/"+aid+"/assign", agent, map[string]any{"assignee_id": s.users[casedesk.RoleAgent].ID}), http.StatusOK)

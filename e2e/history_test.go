@@ -22,9 +22,8 @@ func recordIfAsked(t *testing.T, s *system, id, name string) {
 	}
 }
 
-// recordHistory writes the workflow history of case id as JSON to path, for
-// the replay test of the workflows package.
-func recordHistory(t *testing.T, s *system, id, path string) {
+// workflowHistory reads the whole workflow history of case id.
+func workflowHistory(t *testing.T, s *system, id string) *historypb.History {
 	t.Helper()
 	iter := s.temporal.GetWorkflowHistory(context.Background(), workflows.WorkflowID(id), "", false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	var h historypb.History
@@ -35,7 +34,15 @@ func recordHistory(t *testing.T, s *system, id, path string) {
 		}
 		h.Events = append(h.Events, e)
 	}
-	buf, err := protojson.MarshalOptions{Multiline: true, Indent: "  "}.Marshal(&h)
+	return &h
+}
+
+// recordHistory writes the workflow history of case id as JSON to path, for
+// the replay test of the workflows package.
+func recordHistory(t *testing.T, s *system, id, path string) {
+	t.Helper()
+	h := workflowHistory(t, s, id)
+	buf, err := protojson.MarshalOptions{Multiline: true, Indent: "  "}.Marshal(h)
 	if err != nil {
 		t.Fatal(err)
 	}

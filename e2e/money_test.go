@@ -25,6 +25,16 @@ func (s *system) openAssigned() string {
 	return id
 }
 
+// openVerified opens an assigned case whose caller the agent verified, so
+// that money above the identity limit may move.
+func (s *system) openVerified() string {
+	s.t.Helper()
+	id := s.openAssigned()
+	expect(s.t, s.call("POST", "/v1/cases/"+id+"/verify-identity", s.as(casedesk.RoleAgent),
+		map[string]any{"method": "kba", "note": "Answered two account questions"}), http.StatusOK)
+	return id
+}
+
 // lockWaiters counts the PostgreSQL sessions whose statement (containing
 // query) is waiting for a lock that the session holder holds.
 func lockWaiters(t testing.TB, db *postgres.DB, holder int, query string) int {
@@ -48,7 +58,7 @@ func TestRefundsFollowTheAuthorityMatrix(t *testing.T) {
 	p := s.payment("10000.00", "USD")
 
 	t.Run("100.00 is approved at once and posted", func(t *testing.T) {
-		id := s.openAssigned()
+		id := s.openVerified()
 		r := s.call("POST", "/v1/cases/"+id+"/refunds", agent, refundBody(p, "100.00"))
 		expect(t, r, http.StatusOK)
 		mv := r.body["movements"].([]any)[0].(map[string]any)
@@ -57,7 +67,7 @@ func TestRefundsFollowTheAuthorityMatrix(t *testing.T) {
 		}
 	})
 	t.Run("500.00 waits for one supervisor", func(t *testing.T) {
-		id := s.openAssigned()
+		id := s.openVerified()
 		r := s.call("POST", "/v1/cases/"+id+"/refunds", agent, refundBody(p, "500.00"))
 		expect(t, r, http.StatusOK)
 		if r.body["status"] != "pending_approval" {
@@ -98,7 +108,7 @@ func TestRefundsFollowTheAuthorityMatrix(t *testing.T) {
 			Role: casedesk.RoleSupervisor}, casedesk.HashToken(token2)); err != nil {
 			t.Fatal(err)
 		}
-		id := s.openAssigned()
+		id := s.openVerified()
 		// The supervisor proposes it: they cannot approve it themselves.
 		r := s.call("POST", "/v1/cases/"+id+"/refunds", sup, refundBody(p, "5000.00"))
 		expect(t, r, http.StatusOK)
@@ -127,7 +137,7 @@ func TestBadAmountsAreRefusedAndChangeNothing(t *testing.T) {
 	s := startSystem(t, casedesk.DefaultRules())
 	agent := s.as(casedesk.RoleAgent)
 	p := s.payment("100.00", "USD")
-	id := s.openAssigned()
+	id := s.openVerified()
 	for _, tc := range []struct {
 		amount, currency, field string
 	}{
@@ -140,7 +150,7 @@ func TestBadAmountsAreRefusedAndChangeNothing(t *testing.T) {
 		})
 	}
 	c := s.call("GET", "/v1/cases/"+id, agent, nil)
-	if len(c.body["movements"].([]any)) != 0 || c.body["version"] != float64(2) {
+	if len(c.body["movements"].([]any)) != 0 || c.body["version"] != float64(3) {
 		t.Errorf("refused refunds changed the case: %s", c.raw)
 	}
 	if b := s.call("GET", "/v1/payments/"+p.ID, agent, nil); b.body["refundable"] != "100.00" {
@@ -154,7 +164,7 @@ func TestFiftyConcurrentRefundsNeverExceedThePayment(t *testing.T) {
 	p := s.payment("100.00", "USD")
 	cases := make([]string, 5)
 	for i := range cases {
-		cases[i] = s.openAssigned()
+		cases[i] = s.openVerified()
 	}
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -200,13 +210,17 @@ func TestAnApprovalLeftAloneExpiresAndTheCaseReturnsToItsAssignee(t *testing.T) 
 	s := startSystem(t, rules)
 	agent := s.as(casedesk.RoleAgent)
 	p := s.payment("900.00", "USD")
-	id := s.openAssigned()
+	id := s.openVerified()
 	r := s.call("POST", "/v1/cases/"+id+"/refunds", agent, refundBody(p, "500.00"))
 	expect(t, r, http.StatusOK)
 	a := r.body["approvals"].([]any)[0].(map[string]any)
 	expires := parseTime(t, a["expires_at"])
 	eventually(t, 15*time.Second, "the approval to expire", func() bool {
 		return s.call("GET", "/v1/cases/"+id, agent, nil).body["status"] == "open"
+	})
+	// The case returns to its assignee first; the hold is released after.
+	eventually(t, 15*time.Second, "the expired refund's money to be released", func() bool {
+		return s.call("GET", "/v1/payments/"+p.ID, agent, nil).body["held"] == "0.00"
 	})
 	var expired, reminded, released bool
 	for _, e := range s.timeline(agent, id) {
@@ -234,7 +248,7 @@ func TestKillingCasedeskBetweenApprovalAndPostingPostsOnce(t *testing.T) {
 	d := startDevSystem(t)
 	s, db, ctx := d.system, d.db, context.Background()
 	p := s.payment("900.00", "USD")
-	id := s.openAssigned()
+	id := s.openVerified()
 	r := s.call("POST", "/v1/cases/"+id+"/refunds", s.as(casedesk.RoleAgent), refundBody(p, "500.00"))
 	expect(t, r, http.StatusOK)
 	aid := r.body["approvals"].([]any)[0].(map[string]any)["id"].(string)

@@ -37,6 +37,7 @@ import (
 type system struct {
 	t        testing.TB
 	url      string
+	handler  http.Handler // the API's router, for tests that walk its routes
 	db       *postgres.DB
 	temporal client.Client
 	tokens   map[casedesk.Role]string
@@ -60,6 +61,10 @@ var (
 type systemOptions struct {
 	mailer   activities.Mailer      // nil: email is captured
 	verifier *inbound.EventVerifier // nil: the event webhook refuses everything
+	limits   api.Limits             // zero: no rate limits
+	db       *postgres.DB           // nil: a fresh database of the test cluster
+	// actionTimeout bounds how long a request waits for a case (0: the API's default).
+	actionTimeout time.Duration
 }
 
 // testInboundSecret is the path secret of the test systems' Inbound Parse webhook.
@@ -73,7 +78,10 @@ func startSystem(t testing.TB, rules casedesk.Rules) *system {
 func startSystemWith(t testing.TB, rules casedesk.Rules, opts systemOptions) *system {
 	t.Helper()
 	ctx := context.Background()
-	db := testenv.DB(t)
+	db := opts.db
+	if db == nil {
+		db = testenv.DB(t)
+	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
 		logger = slog.New(slog.NewTextHandler(io.Writer(testWriter{t}), &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -93,6 +101,9 @@ func startSystemWith(t testing.TB, rules casedesk.Rules, opts systemOptions) *sy
 		t.Fatal(err)
 	}
 	t.Cleanup(w.Stop)
+	if opts.mailer != nil {
+		startDispatcher(t, db, opts.mailer, logger)
+	}
 	startWebhookDispatcher(t, db, logger) // outgoing_webhooks_test.go
 	changes := db.NewChanges(logger)
 	changesCtx, stopChanges := context.WithCancel(context.Background())
@@ -101,8 +112,9 @@ func startSystemWith(t testing.TB, rules casedesk.Rules, opts systemOptions) *sy
 	srv := &api.Server{
 		Sessions: db, Queues: db, Changes: changes, Console: web.Handler(),
 		Links: testSigner, ReplyDomain: testReplyDomain, InboundSecret: testInboundSecret, EventVerifier: opts.verifier,
-		DB: db, Users: db, Customers: db, Macros: db, CaseReads: db, Approvals: db, Feedback: db,
+		DB: db, Users: db, InboundLog: db, Customers: db, Macros: db, CaseReads: db, Approvals: db, Feedback: db, Idempotency: db,
 		Reports: db, Categories: rules.Categories, Webhooks: db,
+		IsOutage: postgres.IsOutage, TokenTTL: time.Minute, Limits: opts.limits, ActionTimeout: opts.actionTimeout,
 		Cases:  &temporalclient.Cases{Client: tc, Rules: rules, TaskQueue: queue},
 		Logger: logger,
 		TemporalHealth: func(ctx context.Context) error {
@@ -110,10 +122,11 @@ func startSystemWith(t testing.TB, rules casedesk.Rules, opts systemOptions) *sy
 			return err
 		},
 	}
-	hs := httptest.NewServer(srv.Handler())
+	handler := srv.Handler()
+	hs := httptest.NewServer(handler)
 	t.Cleanup(hs.Close)
 
-	s := &system{t: t, url: hs.URL, db: db, temporal: tc,
+	s := &system{t: t, url: hs.URL, db: db, temporal: tc, handler: handler,
 		tokens: map[casedesk.Role]string{}, users: map[casedesk.Role]casedesk.User{}}
 	for _, role := range casedesk.Roles {
 		token := casedesk.NewToken()

@@ -7,6 +7,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"strings"
 	"time"
 
 	"github.com/exaring/otelpgx"
@@ -112,4 +115,28 @@ func translate(err error, what string) error {
 		return casedesk.Errorf(casedesk.EINVALID, "%s refers to something that does not exist", what)
 	}
 	return err
+}
+
+// IsOutage reports whether err means PostgreSQL could not be reached or is
+// not taking work (down, restarting, out of connections), as opposed to a
+// refused statement: the API answers such errors 503 with Retry-After.
+func IsOutage(err error) bool {
+	if err == nil {
+		return false
+	}
+	var connect *pgconn.ConnectError
+	var pgErr *pgconn.PgError
+	var netErr net.Error
+	switch {
+	case errors.As(err, &connect), errors.As(err, &netErr), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return true
+	case errors.As(err, &pgErr):
+		// Class 08: connection exception; 57P01-57P03: shutting down, cannot connect now; 53300: too many connections.
+		return strings.HasPrefix(pgErr.Code, "08") || pgErr.Code == "57P01" || pgErr.Code == "57P02" ||
+			pgErr.Code == "57P03" || pgErr.Code == "53300"
+	case errors.Is(err, context.DeadlineExceeded):
+		// A pool that could not get a connection in time.
+		return true
+	}
+	return pgconn.SafeToRetry(err)
 }

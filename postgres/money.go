@@ -26,47 +26,128 @@ const entryColumns = `id, kind, hold_id, case_id, COALESCE(payment_id, ''), COAL
 
 // HoldMoney sets the money of h aside on its payment (a refund) or invoice
 // (a credit), when the case rules allow it against the balance read under
-// the row lock (casedesk.Balance.CheckHold). Holding the same hold again is a
-// no-op (a retried activity), holding a different hold under an existing ID a
-// conflict.
-func (db *DB) HoldMoney(ctx context.Context, h casedesk.Hold) error {
+// the row lock (casedesk.Balance.CheckHold). A refund of a payment with an
+// open chargeback is refused (EDISPUTED). When h carries the authority
+// matrix, the level it needs is decided from the totals it adds to, read
+// under the same locks, and the caller's identity is checked against them;
+// the decision is kept on the hold. Holding the same hold again is a no-op
+// (a retried activity) answering the first decision, holding a different
+// hold under an existing ID a conflict.
+func (db *DB) HoldMoney(ctx context.Context, h casedesk.Hold) (casedesk.Authority, error) {
 	if err := h.Validate(); err != nil {
-		return err
+		return casedesk.Authority{}, err
 	}
-	return db.inTx(ctx, func(tx pgx.Tx) error {
+	var auth casedesk.Authority
+	err := db.inTx(ctx, func(tx pgx.Tx) error {
 		// The usual retry: no lock needed to see it is already done.
-		if found, err := sameHold(ctx, tx, h); found || err != nil {
+		if found, a, err := sameHold(ctx, tx, h); found || err != nil {
+			auth = a
 			return err
+		}
+		if h.Authority != nil && h.Authority.Cumulative.Requester {
+			// The requester's total is read under this lock, taken before
+			// the payment or invoice row, always in this order.
+			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('casedesk.requester:' || $1, 0))`,
+				h.RequestedBy); err != nil {
+				return err
+			}
 		}
 		b, err := lockBalance(ctx, tx, h.Kind, h.PaymentID, h.InvoiceID)
 		if err != nil {
 			return err
 		}
 		// A concurrent hold with the same ID may have committed while we waited.
-		if found, err := sameHold(ctx, tx, h); found || err != nil {
+		if found, a, err := sameHold(ctx, tx, h); found || err != nil {
+			auth = a
 			return err
+		}
+		if h.Kind == casedesk.KindRefund {
+			if err := refuseDisputed(ctx, tx, h.PaymentID); err != nil {
+				return err
+			}
 		}
 		if err := b.CheckHold(h); err != nil {
 			return err
 		}
 		now := db.now()
+		var required *int
+		if ar := h.Authority; ar != nil {
+			e, err := exposure(ctx, tx, h, b, now.Add(-ar.Cumulative.Window))
+			if err != nil {
+				return err
+			}
+			if err := ar.CheckIdentity(h, e, h.IdentityVerified); err != nil {
+				return err
+			}
+			auth = ar.Authority(h, e)
+			required = &auth.Required
+		}
 		tag, err := tx.Exec(ctx, `
 			INSERT INTO holds (id, kind, case_id, payment_id, invoice_id, amount, currency, reason, requested_by,
-				status, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'held', $10, $10)
+				status, created_at, updated_at, required_approvals, authority_reason)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'held', $10, $10, $11, $12)
 			ON CONFLICT (id) DO NOTHING`,
 			h.ID, h.Kind, h.CaseID, nullable(h.PaymentID), nullable(h.InvoiceID), h.Amount, h.Currency,
-			h.Reason, h.RequestedBy, now)
+			h.Reason, h.RequestedBy, now, required, auth.Reason)
 		if err != nil {
 			return translate(err, "hold "+h.ID)
 		}
 		if tag.RowsAffected() == 0 {
 			// Taken by a hold on another payment or invoice since we looked.
-			_, err := sameHold(ctx, tx, h)
+			_, _, err := sameHold(ctx, tx, h)
 			return err
 		}
 		return nil
 	})
+	if err != nil {
+		return casedesk.Authority{}, err
+	}
+	return auth, nil
+}
+
+// refuseDisputed refuses a refund of paymentID while a chargeback on it is
+// open: the network may give the cardholder the money back already.
+func refuseDisputed(ctx context.Context, tx pgx.Tx, paymentID string) error {
+	var caseID string
+	err := tx.QueryRow(ctx, `
+		SELECT id FROM cases
+		WHERE type = 'chargeback' AND status NOT IN ('resolved', 'closed') AND state #>> '{chargeback,payment_id}' = $1
+		ORDER BY opened_at LIMIT 1`, paymentID).Scan(&caseID)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return nil
+	case err != nil:
+		return err
+	}
+	return casedesk.Errorf(casedesk.EDISPUTED, "payment %s is disputed by chargeback %s: no refund until the chargeback ends",
+		paymentID, caseID)
+}
+
+// OpenChargeback returns the open chargeback case on paymentID, or "".
+func (db *DB) OpenChargeback(ctx context.Context, paymentID string) (string, error) {
+	var caseID string
+	err := db.Pool.QueryRow(ctx, `
+		SELECT id FROM cases
+		WHERE type = 'chargeback' AND status NOT IN ('resolved', 'closed') AND state #>> '{chargeback,payment_id}' = $1
+		ORDER BY opened_at LIMIT 1`, paymentID).Scan(&caseID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", nil
+	}
+	return caseID, err
+}
+
+// exposure reads what h adds to: what its case holds or posted in its
+// currency, what its payment or invoice does (b, read under its lock), and
+// what its requester holds or posted in its currency since since.
+func exposure(ctx context.Context, tx pgx.Tx, h casedesk.Hold, b casedesk.Balance, since time.Time) (casedesk.Exposure, error) {
+	e := casedesk.Exposure{Target: b.Posted.Add(b.Held)}
+	err := tx.QueryRow(ctx, `
+		SELECT (SELECT COALESCE(sum(amount), 0) FROM holds
+				WHERE case_id = $1 AND currency = $2 AND status IN ('held', 'posted')),
+			(SELECT COALESCE(sum(amount), 0) FROM holds
+				WHERE requested_by = $3 AND currency = $2 AND status IN ('held', 'posted') AND created_at > $4)`,
+		h.CaseID, h.Currency, h.RequestedBy, since).Scan(&e.Case, &e.Requester)
+	return e, err
 }
 
 // PostHold posts held money to the ledger as entry entryID at now, exactly
@@ -195,18 +276,28 @@ func (db *DB) LedgerEntries(ctx context.Context, paymentOrInvoiceID string) ([]c
 
 // sameHold reports whether hold h.ID exists; it is an error for it to exist
 // with a content other than h's.
-func sameHold(ctx context.Context, tx pgx.Tx, h casedesk.Hold) (bool, error) {
+func sameHold(ctx context.Context, tx pgx.Tx, h casedesk.Hold) (bool, casedesk.Authority, error) {
 	old, _, err := readHold(ctx, tx, h.ID, "")
 	switch {
 	case casedesk.ErrorCode(err) == casedesk.ENOTFOUND:
-		return false, nil
+		return false, casedesk.Authority{}, nil
 	case err != nil:
-		return false, err
+		return false, casedesk.Authority{}, err
 	case old.Kind != h.Kind || old.CaseID != h.CaseID || old.PaymentID != h.PaymentID || old.InvoiceID != h.InvoiceID ||
 		!old.Amount.Equal(h.Amount) || old.Currency != h.Currency || old.Reason != h.Reason || old.RequestedBy != h.RequestedBy:
-		return true, casedesk.Errorf(casedesk.ECONFLICT, "hold %s already exists with a different content", h.ID)
+		return true, casedesk.Authority{}, casedesk.Errorf(casedesk.ECONFLICT, "hold %s already exists with a different content", h.ID)
 	}
-	return true, nil
+	var auth casedesk.Authority
+	var required *int
+	err = tx.QueryRow(ctx, `SELECT required_approvals, authority_reason FROM holds WHERE id = $1`, h.ID).
+		Scan(&required, &auth.Reason)
+	if required != nil {
+		auth.Required = *required
+	} else if h.Authority != nil {
+		// Held before cumulative authority: the amount alone decided.
+		auth = h.Authority.AmountAuthority(casedesk.Money{Amount: h.Amount, Currency: h.Currency})
+	}
+	return true, auth, err
 }
 
 // querier is what reads need of a pool or a transaction.

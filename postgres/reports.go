@@ -259,7 +259,7 @@ func (db *DB) Report(ctx context.Context, f casedesk.ReportFilter) (casedesk.Agg
 		},
 		// The backlog at the end of the period: still open, or resolved after it.
 		func(q *query) cohort {
-			// Two halves, each an index-only scan (012_report_speed.sql); an
+			// Two halves, each an index-only scan (011_report_speed.sql); an
 			// OR of the two conditions would read every case from the heap.
 			to := q.arg(f.To)
 			cols := "c.type, c.channel, c.priority, c.category, c.assignee_id"

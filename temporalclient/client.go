@@ -91,11 +91,14 @@ func (s *Cases) Open(ctx context.Context, id string, req casedesk.OpenRequest, b
 
 // Act sends cmd by actor to case id and returns the case after it, once the
 // change is projected. Every text of cmd is masked here, on its way into the
-// workflow, so no card number reaches its history. An unknown case is
-// ENOTFOUND, a closed one ECONFLICT.
-func (s *Cases) Act(ctx context.Context, id string, cmd casedesk.Command, by casedesk.Actor) (casedesk.Case, error) {
+// workflow, so no card number reaches its history. A non-empty updateID
+// makes the action one update however often it is sent (a retried request
+// with the same Idempotency-Key, through any API replica). An unknown case
+// is ENOTFOUND, a closed one ECONFLICT.
+func (s *Cases) Act(ctx context.Context, id string, cmd casedesk.Command, by casedesk.Actor, updateID string) (casedesk.Case, error) {
 	cmd = casedesk.MaskCommand(cmd)
 	handle, err := s.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		UpdateID:     updateID,
 		WorkflowID:   workflows.WorkflowID(id),
 		UpdateName:   cmd.Name(),
 		Args:         []any{by, cmd},

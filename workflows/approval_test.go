@@ -38,6 +38,7 @@ func TestTheAuthorityMatrixDecidesWhoMustApprove(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHarness(t)
 			h.do(time.Minute, agent, casedesk.Assign{AssigneeID: agent.ID})
+			h.do(time.Minute, agent, casedesk.VerifyIdentity{Method: casedesk.IdentityKBA, Note: "two account questions"})
 			proposed := h.do(time.Minute, agent, refund(tc.amount))
 			for _, d := range tc.decisions {
 				h.do(time.Minute, d.by, casedesk.DecideApproval{ApprovalID: "C-TEST01-A1", Approve: d.approve, Comment: "checked the statement"})
@@ -79,6 +80,7 @@ func TestTheAuthorityMatrixDecidesWhoMustApprove(t *testing.T) {
 func TestNobodyApprovesTheirOwnRequestOrTwice(t *testing.T) {
 	h := newHarness(t)
 	h.do(time.Minute, supervisor, casedesk.Assign{AssigneeID: supervisor.ID})
+	h.do(time.Minute, supervisor, casedesk.VerifyIdentity{Method: casedesk.IdentityCallback})
 	h.do(time.Minute, supervisor, refund("5000.00"))
 	own := h.do(time.Minute, supervisor, casedesk.DecideApproval{ApprovalID: "C-TEST01-A1", Approve: true})
 	first := h.do(time.Minute, supervisor2, casedesk.DecideApproval{ApprovalID: "C-TEST01-A1", Approve: true})
@@ -107,6 +109,7 @@ func TestNobodyApprovesTheirOwnRequestOrTwice(t *testing.T) {
 func TestAnApprovalLeftAloneIsRemindedThenExpires(t *testing.T) {
 	h := newHarness(t)
 	h.do(time.Minute, agent, casedesk.Assign{AssigneeID: agent.ID})
+	h.do(time.Minute, agent, casedesk.VerifyIdentity{Method: casedesk.IdentityKBA, Note: "two account questions"})
 	proposed := h.do(time.Minute, agent, refund("500.00"))
 	h.end(5 * 24 * time.Hour)
 	final, err := h.run(casedesk.DefaultRules())
@@ -144,6 +147,7 @@ func TestAPostingInterruptedByCrashesPostsExactlyOnce(t *testing.T) {
 	h := newHarness(t)
 	h.rec.failPosts = 3 // the store drops the connection three times
 	h.do(time.Minute, agent, casedesk.Assign{AssigneeID: agent.ID})
+	h.do(time.Minute, agent, casedesk.VerifyIdentity{Method: casedesk.IdentityKBA, Note: "two account questions"})
 	proposed := h.do(time.Minute, agent, refund("80.00"))
 	h.end(time.Hour)
 	if _, err := h.run(rules(time.Hour)); err != nil {
@@ -160,10 +164,66 @@ func TestAPostingInterruptedByCrashesPostsExactlyOnce(t *testing.T) {
 	}
 }
 
+func TestAMovementThatFailsToPostGivesItsMoneyBack(t *testing.T) {
+	h := newHarness(t)
+	h.rec.refusePosts = true
+	h.do(time.Minute, agent, casedesk.Assign{AssigneeID: agent.ID})
+	proposed := h.do(time.Minute, agent, refund("80.00"))
+	h.do(time.Minute, agent, casedesk.AddNote{Body: "checkpoint"})
+	h.end(time.Hour)
+	final, err := h.run(rules(time.Hour))
+	if err != nil || proposed.err != nil {
+		t.Fatal(err, proposed.err)
+	}
+	m := final.Movements[0]
+	if m.Status != casedesk.MovementFailed || !m.HoldReleased || h.rec.holdStatus[m.ID] != casedesk.HoldReleased {
+		t.Fatalf("movement %+v, hold %s: want failed with its hold released", m, h.rec.holdStatus[m.ID])
+	}
+	if len(eventsOf(h.rec.timeline(), casedesk.EventMoneyFailed)) != 1 || len(eventsOf(h.rec.timeline(), casedesk.EventMoneyReleased)) != 1 {
+		t.Errorf("timeline %v", eventTypes(h.rec.timeline()))
+	}
+}
+
+func TestSplitRefundsOnACaseNeedTheLevelOfTheirTotal(t *testing.T) {
+	h := newHarness(t)
+	h.do(time.Minute, agent, casedesk.Assign{AssigneeID: agent.ID})
+	h.do(time.Minute, agent, casedesk.VerifyIdentity{Method: casedesk.IdentityKBA})
+	first := h.do(time.Minute, agent, refund("100.00"))
+	second := h.do(time.Minute, agent, refund("100.00"))
+	h.end(time.Hour)
+	if _, err := h.run(rules(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if first.err != nil || second.err != nil || !second.accepted {
+		t.Fatal(first.err, second.err, second.rejected)
+	}
+	if got := first.result.Movements[0].Status; got != casedesk.MovementPosted {
+		t.Errorf("the first 100.00 is %s, want posted", got)
+	}
+	a := second.result.Approvals
+	if len(a) != 1 || a[0].Required != 1 || a[0].Authority == nil || a[0].Authority.Reason != "cumulative 200.00 USD on case C-TEST01" {
+		t.Fatalf("approvals %+v", a)
+	}
+}
+
+func TestAnUnverifiedCallerGetsNoMoneyAboveTheLimit(t *testing.T) {
+	h := newHarness(t)
+	h.do(time.Minute, agent, casedesk.Assign{AssigneeID: agent.ID})
+	refused := h.do(time.Minute, agent, refund("150.00"))
+	h.end(time.Hour)
+	if _, err := h.run(rules(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if refused.accepted || casedesk.ErrorCode(asCaseError(refused.rejected)) != casedesk.EIDENTITY || len(h.rec.holds) != 0 {
+		t.Fatalf("accepted %v, rejected %v, holds %d", refused.accepted, refused.rejected, len(h.rec.holds))
+	}
+}
+
 func TestARefundOverWhatIsRefundableIsRefusedAndChangesNothing(t *testing.T) {
 	h := newHarness(t)
 	h.rec.payments = map[string]decimal.Decimal{"PAY-1": decimal.RequireFromString("100.00")}
 	h.do(time.Minute, agent, casedesk.Assign{AssigneeID: agent.ID})
+	h.do(time.Minute, agent, casedesk.VerifyIdentity{Method: casedesk.IdentityKBA, Note: "two account questions"})
 	ok := h.do(time.Minute, agent, refund("60.00"))
 	tooMuch := h.do(time.Minute, agent, refund("50.00"))
 	h.end(time.Hour)
@@ -185,6 +245,7 @@ func TestChargebackResponsesAndEscalationsWaitForASupervisor(t *testing.T) {
 	h := newHarness(t)
 	due := start.Add(30 * 24 * time.Hour)
 	h.do(time.Minute, agent, casedesk.Assign{AssigneeID: agent.ID})
+	h.do(time.Minute, agent, casedesk.VerifyIdentity{Method: casedesk.IdentityKBA, Note: "two account questions"})
 	h.do(time.Minute, agent, casedesk.AddEvidence{Kind: "receipt", Text: "Signed receipt"})
 	gated := h.do(time.Minute, agent, casedesk.Respond{Summary: "Delivered"})
 	h.do(time.Minute, supervisor, casedesk.DecideApproval{ApprovalID: "C-TEST01-A1", Approve: false, Comment: "Add the tracking number"})

@@ -53,6 +53,10 @@ type caseRun struct {
 	// notifier hands a batch to the outbox.
 	notify    []casedesk.Event
 	notifying bool
+	// projected is the case version last written to the read model;
+	// projecting is true while one projection runs (projectLatest).
+	projected  int64
+	projecting bool
 }
 
 // CaseWorkflow runs one case from opening until it closes.
@@ -170,6 +174,11 @@ func (w *caseRun) registerHandlers(ctx workflow.Context) error {
 		registerCommand[casedesk.Escalate],
 		registerCommand[casedesk.DecideApproval],
 		registerCommand[casedesk.UpdateCustomer],
+		registerCommand[casedesk.VerifyIdentity],
+		registerCommand[casedesk.RecordAutoMail],
+		registerCommand[casedesk.AttachUnverifiedReply],
+		registerCommand[casedesk.AcceptUnverifiedReply],
+		registerCommand[casedesk.DiscardUnverifiedReply],
 		registerProposal[casedesk.ProposeRefund],
 		registerProposal[casedesk.ProposeCredit],
 	} {
@@ -214,7 +223,7 @@ func (w *caseRun) apply(ctx workflow.Context, cmd casedesk.Command, by casedesk.
 
 // commit decides cmd, commits the result and projects it.
 func (w *caseRun) commit(ctx workflow.Context, cmd casedesk.Command, by casedesk.Actor) (casedesk.Case, error) {
-	next, events, err := w.rules.Decide(w.c, cmd, by, workflow.Now(ctx))
+	next, events, err := w.handlerRules(ctx).Decide(w.c, cmd, by, workflow.Now(ctx))
 	if err == casedesk.ErrNothingDue {
 		return w.c, errNothingDue
 	}
@@ -234,13 +243,33 @@ func (w *caseRun) commit(ctx workflow.Context, cmd casedesk.Command, by casedesk
 	return next, nil
 }
 
+// handlerRules are the rules an update handler decides with. Validators
+// always apply the case's bounds; a handler applies them only from
+// changeCaseBounds on, so that an update accepted before the bounds is
+// decided on replay as it was.
+func (w *caseRun) handlerRules(ctx workflow.Context) casedesk.Rules {
+	r := w.rules
+	if workflow.GetVersion(ctx, changeCaseBounds, workflow.DefaultVersion, 1) < 1 {
+		r.Unbounded = true
+	}
+	return r
+}
+
 // project writes the current case and every pending event to the read model,
 // retrying until PostgreSQL takes it: the change is already durable in the
-// workflow, so the read model must catch up, never drop it. Short blips are
-// retried inside the local activity; longer outages by durable timers here,
-// each attempt carrying the latest state.
+// workflow, so the read model must catch up, never drop it. It returns once
+// the case is projected, which keeps the API's read-after-write promise.
 func (w *caseRun) project(ctx workflow.Context) error {
-	lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+	if workflow.GetVersion(ctx, changeProjectionActivity, workflow.DefaultVersion, 1) >= 1 {
+		return w.projectLatest(ctx)
+	}
+	return w.projectWithTimers(ctx)
+}
+
+// projectionLocalOptions is the fast path: short blips are retried inside
+// one local activity, which costs a single marker in history.
+func projectionLocalOptions(ctx workflow.Context) workflow.Context {
+	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
 		StartToCloseTimeout:    10 * time.Second,
 		ScheduleToCloseTimeout: 30 * time.Second,
 		RetryPolicy: &temporal.RetryPolicy{
@@ -250,6 +279,106 @@ func (w *caseRun) project(ctx workflow.Context) error {
 			MaximumAttempts:    3,
 		},
 	})
+}
+
+// projectionRetryOptions is the fallback: one regular activity retried by
+// the server until PostgreSQL answers. Its attempts write no history (the
+// started event records only the last attempt), so a long outage costs
+// three events per projection, not a timer and a marker every minute.
+func projectionRetryOptions(ctx workflow.Context) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 30 * time.Second,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:    time.Second,
+			BackoffCoefficient: 2,
+			MaximumInterval:    time.Minute,
+		},
+	})
+}
+
+// maxProjectionBatch bounds the JSON size of the events one projection
+// activity carries, so that its input (recorded in history) stays far below
+// Temporal's 2 MB payload limit whatever piled up during an outage.
+const maxProjectionBatch = 512 << 10
+
+// projectLatest projects the case until the read model holds at least the
+// version it had when called. One projection runs at a time, always of the
+// latest state and every pending event: updates that arrive during an
+// outage wait for it instead of each sending its own copy of the backlog.
+func (w *caseRun) projectLatest(ctx workflow.Context) error {
+	want := w.c.Version
+	for w.projected < want {
+		if w.projecting {
+			if err := workflow.Await(ctx, func() bool { return !w.projecting }); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := w.projectOnce(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// projectOnce writes the latest state and the pending events: first by the
+// local activity, then, when that fails, by the retried activity in batches.
+func (w *caseRun) projectOnce(ctx workflow.Context) error {
+	w.projecting = true
+	defer func() { w.projecting = false }()
+	c, events := w.c, slices.Clone(w.pending)
+	err := workflow.ExecuteLocalActivity(projectionLocalOptions(ctx), acts.ProjectCase,
+		activities.ProjectInput{Case: c, Events: events}).Get(ctx, nil)
+	if err != nil {
+		workflow.GetLogger(ctx).Warn("projecting the case failed; retrying in an activity", "case_id", c.ID, "error", err)
+		actx := projectionRetryOptions(ctx)
+		for _, batch := range eventBatches(events, maxProjectionBatch) {
+			for {
+				err := workflow.ExecuteActivity(actx, acts.ProjectCase, activities.ProjectInput{Case: c, Events: batch}).Get(ctx, nil)
+				if err == nil {
+					break
+				}
+				if ctx.Err() != nil {
+					return err
+				}
+				// Only a failure the retry policy does not retry gets here;
+				// wait before the next activity rather than spin.
+				workflow.GetLogger(ctx).Error("projecting the case failed", "case_id", c.ID, "error", err)
+				if err := workflow.Sleep(ctx, time.Minute); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	w.projected = max(w.projected, c.Version)
+	w.dropProjected(events)
+	return nil
+}
+
+// eventBatches splits events, in order, into batches of at most limit bytes
+// of JSON each (casedesk.Event.Size; an event larger than limit goes alone). There is always at
+// least one batch, so the case row is written even with no events.
+func eventBatches(events []casedesk.Event, limit int) [][]casedesk.Event {
+	var out [][]casedesk.Event
+	var cur []casedesk.Event
+	size := 0
+	for _, e := range events {
+		n := e.Size()
+		if len(cur) > 0 && size+n > limit {
+			out = append(out, cur)
+			cur, size = nil, 0
+		}
+		cur = append(cur, e)
+		size += n
+	}
+	return append(out, cur)
+}
+
+// projectWithTimers is the projection as first released, kept for cases
+// that started before changeProjectionActivity: longer outages are retried
+// by durable timers, each attempt carrying the latest state.
+func (w *caseRun) projectWithTimers(ctx workflow.Context) error {
+	lctx := projectionLocalOptions(ctx)
 	backoff := time.Second
 	for {
 		in := activities.ProjectInput{Case: w.c, Events: slices.Clone(w.pending)}
@@ -333,27 +462,47 @@ func registerProposal[T casedesk.Proposal](ctx workflow.Context, w *caseRun) err
 			return w.propose(ctx, cmd, by)
 		},
 		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, by casedesk.Actor, cmd T) error {
-			_, _, err := w.rules.Decide(w.c, cmd.WithHold("validating"), by, workflow.Now(ctx))
+			_, _, err := w.rules.Decide(w.c, cmd.WithHold("validating", nil), by, workflow.Now(ctx))
 			return temporalerr.Wrap(err)
 		}},
 	)
 }
 
-// propose holds the money of p and then decides it.
+// propose holds the money of p and then decides it. The store decides the
+// level the proposal needs, and refuses it (a disputed payment, an
+// unverified caller, the cap) with the money locked.
 func (w *caseRun) propose(ctx workflow.Context, p casedesk.Proposal, by casedesk.Actor) (casedesk.Case, error) {
 	w.holdSeq++
-	cmd := p.WithHold(fmt.Sprintf("%s-M%d", w.c.ID, w.holdSeq))
-	if _, _, err := w.rules.Decide(w.c, cmd, by, workflow.Now(ctx)); err != nil {
+	id := fmt.Sprintf("%s-M%d", w.c.ID, w.holdSeq)
+	mv, err := p.Movement()
+	if err != nil {
 		return casedesk.Case{}, temporalerr.Wrap(err)
 	}
-	mv, _ := cmd.(casedesk.Proposal).Movement()
-	mv.RequestedBy = by.ID
+	ar := w.rules.ApprovalRules()
+	cumulative := workflow.GetVersion(ctx, changeCumulativeAuthority, workflow.DefaultVersion, 1) >= 1
+	var early *casedesk.Authority
+	if !cumulative {
+		old := ar.AmountAuthority(mv.Amount)
+		early = &old
+	}
+	if _, _, err := w.handlerRules(ctx).Decide(w.c, p.WithHold(id, early), by, workflow.Now(ctx)); err != nil {
+		return casedesk.Case{}, temporalerr.Wrap(err)
+	}
+	mv.ID, mv.RequestedBy = id, by.ID
 	hold := mv.Hold(w.c.ID)
 	hold.CustomerID = w.c.CustomerID
-	if err := workflow.ExecuteActivity(moneyCtx(ctx), acts.HoldMoney, hold).Get(ctx, nil); err != nil {
+	auth := early
+	if cumulative {
+		hold.Authority, hold.IdentityVerified = &ar, w.c.IdentityVerified
+		auth = &casedesk.Authority{}
+		err = workflow.ExecuteActivity(moneyCtx(ctx), acts.HoldMoney, hold).Get(ctx, auth)
+	} else {
+		err = workflow.ExecuteActivity(moneyCtx(ctx), acts.HoldMoney, hold).Get(ctx, nil)
+	}
+	if err != nil {
 		return casedesk.Case{}, temporalerr.Wrap(err)
 	}
-	c, err := w.apply(ctx, cmd, by)
+	c, err := w.apply(ctx, p.WithHold(id, auth), by)
 	if err != nil {
 		// The case changed while the money was held: give it back.
 		if rerr := workflow.ExecuteActivity(moneyCtx(ctx), acts.ReleaseHold, hold.ID).Get(ctx, nil); rerr != nil {
@@ -396,8 +545,12 @@ func moneyCtx(ctx workflow.Context) workflow.Context {
 func (w *caseRun) settleMoney(ctx workflow.Context) error {
 	for {
 		var todo []casedesk.Movement
-		post := w.c.MovementsToPost()
-		for _, m := range append(post, w.c.MovementsToRelease()...) {
+		settle := append(w.c.MovementsToPost(), w.c.MovementsToRelease()...)
+		if failed := w.c.FailedHoldsToRelease(); len(failed) > 0 &&
+			workflow.GetVersion(ctx, changeReleaseFailedHolds, workflow.DefaultVersion, 1) >= 1 {
+			settle = append(settle, failed...)
+		}
+		for _, m := range settle {
 			if !w.settling[m.ID] {
 				todo = append(todo, m)
 			}

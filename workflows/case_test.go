@@ -40,13 +40,16 @@ type recorder struct {
 	holds      map[string]casedesk.Hold
 	holdStatus map[string]string
 	entries    map[string]casedesk.LedgerEntry
+	decided    map[string]casedesk.Authority
 	failPosts  int
+	// refusePosts makes the ledger refuse every posting, as a business error.
+	refusePosts bool
 
 	// An outbox: messages by dedupe key.
 	outbox map[string]casedesk.Message
 }
 
-func (r *recorder) Recipients(_ context.Context, c casedesk.Case, audience string) ([]casedesk.Recipient, error) {
+func (r *recorder) Recipients(_ context.Context, c casedesk.Case, audience string, _ casedesk.StaffTarget) ([]casedesk.Recipient, error) {
 	return []casedesk.Recipient{{Email: audience + "@example.com", Name: audience}}, nil
 }
 
@@ -64,13 +67,6 @@ func (r *recorder) EnqueueMessages(_ context.Context, msgs []casedesk.Message) e
 	return nil
 }
 
-func (r *recorder) OutboxMessages(context.Context, string) ([]casedesk.Message, error) {
-	return nil, nil
-}
-func (r *recorder) MarkSending(context.Context, string) error                 { return nil }
-func (r *recorder) MarkSent(context.Context, string, string, time.Time) error { return nil }
-func (r *recorder) MarkFailed(context.Context, string, string, bool) error    { return nil }
-
 // kinds returns the kinds of the messages in the outbox, sorted.
 func (r *recorder) kinds() []string {
 	r.mu.Lock()
@@ -83,30 +79,51 @@ func (r *recorder) kinds() []string {
 	return out
 }
 
-func (r *recorder) HoldMoney(_ context.Context, h casedesk.Hold) error {
+func (r *recorder) HoldMoney(_ context.Context, h casedesk.Hold) (casedesk.Authority, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.holds == nil {
 		r.holds, r.holdStatus, r.entries = map[string]casedesk.Hold{}, map[string]string{}, map[string]casedesk.LedgerEntry{}
 	}
-	if _, ok := r.holds[h.ID]; ok {
-		return nil
+	if old, ok := r.holds[h.ID]; ok {
+		return r.decided[old.ID], nil
 	}
 	limit, ok := r.payments[h.PaymentID]
 	if !ok {
 		limit = decimal.NewFromInt(1_000_000)
 	}
+	var e casedesk.Exposure
 	used := decimal.Zero
 	for id, x := range r.holds {
-		if x.PaymentID == h.PaymentID && r.holdStatus[id] != casedesk.HoldReleased {
+		if r.holdStatus[id] == casedesk.HoldReleased {
+			continue
+		}
+		if x.PaymentID == h.PaymentID {
 			used = used.Add(x.Amount)
 		}
+		if x.CaseID == h.CaseID {
+			e.Case = e.Case.Add(x.Amount)
+		}
+		if x.RequestedBy == h.RequestedBy {
+			e.Requester = e.Requester.Add(x.Amount)
+		}
 	}
+	e.Target = used
 	if used.Add(h.Amount).GreaterThan(limit) {
-		return casedesk.Invalid("amount", "exceeds what %s can still refund", h.PaymentID)
+		return casedesk.Authority{}, casedesk.Invalid("amount", "exceeds what %s can still refund", h.PaymentID)
 	}
-	r.holds[h.ID], r.holdStatus[h.ID] = h, casedesk.HoldHeld
-	return nil
+	var auth casedesk.Authority
+	if ar := h.Authority; ar != nil {
+		if err := ar.CheckIdentity(h, e, h.IdentityVerified); err != nil {
+			return auth, err
+		}
+		auth = ar.Authority(h, e)
+	}
+	if r.decided == nil {
+		r.decided = map[string]casedesk.Authority{}
+	}
+	r.holds[h.ID], r.holdStatus[h.ID], r.decided[h.ID] = h, casedesk.HoldHeld, auth
+	return auth, nil
 }
 
 func (r *recorder) PostHold(_ context.Context, holdID, entryID string, now time.Time) (casedesk.LedgerEntry, error) {
@@ -115,6 +132,9 @@ func (r *recorder) PostHold(_ context.Context, holdID, entryID string, now time.
 	if r.failPosts > 0 {
 		r.failPosts--
 		return casedesk.LedgerEntry{}, errors.New("connection reset")
+	}
+	if r.refusePosts {
+		return casedesk.LedgerEntry{}, casedesk.Errorf(casedesk.ECONFLICT, "the ledger refused hold %s", holdID)
 	}
 	if e, ok := r.entries[holdID]; ok {
 		return e, nil

@@ -151,9 +151,20 @@ func (d *deps) mailSettings() activities.MailSettings {
 func runCaseWorker(ctx context.Context, d *deps) error {
 	// Case facts are measured in the business hours of each case's calendar.
 	d.db.Calendars = d.sla
-	acts := &activities.Activities{Store: d.db, Ledger: d.db, Outbox: d.db, Mail: d.mailSettings()}
+	alerts, err := casedesk.LoadAlertRouting(d.cfg.AlertsFile)
+	if err != nil {
+		return slaConfigError{"CASEDESK_ALERTS_CONFIG=" + d.cfg.AlertsFile, err}
+	}
+	acts := &activities.Activities{Store: d.db, Ledger: d.db, Outbox: d.db, Mail: d.mailSettings(), Alerts: alerts}
+	var dispatcher *outbox.Dispatcher
 	if d.cfg.SendGridAPIKey != "" {
-		acts.Mailer = mail.NewSender(d.cfg.SendGridAPIKey, d.cfg.SendGridBaseURL, 15*time.Second)
+		// A send gives up well within its claim, so no other dispatcher
+		// takes a message while it may still be on its way.
+		sender := mail.NewSender(d.cfg.SendGridAPIKey, d.cfg.SendGridBaseURL, min(15*time.Second, d.cfg.OutboxLease/3))
+		acts.Mailer = sender
+		dispatcher = &outbox.Dispatcher{Store: d.db, Mailer: sender, From: acts.Mail.From, Log: d.log,
+			CustomerWorkers: d.cfg.CustomerWorkers, StaffWorkers: d.cfg.StaffWorkers, Lease: d.cfg.OutboxLease,
+			WarnAfter: d.cfg.OutboxWarnAfter, DigestEvery: alerts.Every()}
 		d.log.Info("email is sent through SendGrid", "base_url", d.cfg.SendGridBaseURL)
 	} else {
 		d.log.Info("no SENDGRID_API_KEY: email is captured in the outbox, not sent; read it at GET /v1/cases/{id}/messages")
@@ -172,6 +183,13 @@ func runCaseWorker(ctx context.Context, d *deps) error {
 		}
 		d.log.Info("worker metrics listening", "addr", "http://"+addr.String()+"/metrics")
 	}
+	dispatched := make(chan struct{})
+	go func() {
+		defer close(dispatched)
+		if dispatcher != nil {
+			_ = dispatcher.Run(ctx) // returns once ctx ends and the sends in flight are recorded
+		}
+	}()
 	hooks := &outbox.WebhookDispatcher{Store: d.db, Production: d.cfg.Env == config.EnvProduction,
 		Workers: d.cfg.WebhookWorkers, RetryFirst: d.cfg.WebhookRetry, Log: d.log}
 	hooked := make(chan struct{})
@@ -181,6 +199,7 @@ func runCaseWorker(ctx context.Context, d *deps) error {
 	}()
 	<-ctx.Done()
 	w.Stop()
+	<-dispatched
 	<-hooked
 	d.log.Info("worker stopped")
 	return nil
@@ -204,17 +223,25 @@ func serveAPI(ctx context.Context, d *deps) error {
 	srv := &api.Server{
 		Links:         links.Signer{Secret: []byte(d.cfg.LinkSecret)},
 		ReplyDomain:   d.cfg.ReplyDomain,
+		LinkTTL:       d.cfg.LinkTTL,
 		InboundSecret: d.cfg.InboundSecret,
-		EventVerifier: verifier,
-		DB:            d.db,
-		Users:         d.db,
-		Customers:     d.db,
-		Macros:        d.db,
-		CaseReads:     d.db,
-		Approvals:     d.db,
-		Feedback:      d.db,
-		Sessions:      d.db,
-		SessionPolicy: casedesk.SessionPolicy{Idle: d.cfg.SessionIdle, Absolute: d.cfg.SessionMax},
+		InboundLog:    d.db,
+		IsOutage:      postgres.IsOutage,
+		TokenTTL:      d.cfg.TokenCacheTTL,
+		Limits: api.Limits{PerToken: d.cfg.RateToken, CustomerLink: d.cfg.RateCustomerLink,
+			Inbound: d.cfg.RateInbound},
+		TrustedProxies: d.cfg.TrustedProxies,
+		EventVerifier:  verifier,
+		DB:             d.db,
+		Users:          d.db,
+		Customers:      d.db,
+		Macros:         d.db,
+		CaseReads:      d.db,
+		Approvals:      d.db,
+		Feedback:       d.db,
+		Idempotency:    d.db,
+		Sessions:       d.db,
+		SessionPolicy:  casedesk.SessionPolicy{Idle: d.cfg.SessionIdle, Absolute: d.cfg.SessionMax},
 		// Behind HTTPS in production: the cookie never travels in clear.
 		SecureCookies: d.cfg.Env == config.EnvProduction,
 		Webhooks:      d.db,
@@ -241,6 +268,7 @@ func serveAPI(ctx context.Context, d *deps) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.ListenAndServe() }()
+	go srv.SweepIdempotencyKeys(ctx, time.Hour)
 	d.log.Info("api listening", "addr", "http://"+d.cfg.HTTPAddr)
 	select {
 	case err := <-errc:

@@ -143,6 +143,12 @@ test("a refund above the agent's authority is approved by a supervisor and the a
   await agent.page.goto(`/cases/${id}`);
   await agent.page.getByRole("button", { name: "Assign to me" }).click();
   await agent.page.locator(".case-header .status", { hasText: "Open" }).waitFor();
+  // Money above the identity limit moves only for a verified caller.
+  await agent.page.getByRole("button", { name: "Verify identity…" }).click();
+  const verify = agent.page.getByRole("form", { name: "Verify the caller's identity" });
+  await verify.getByLabel("Method").selectOption({ value: "one_time_code" });
+  await verify.getByRole("button", { name: "Record verification" }).click();
+  await agent.page.getByText("Verified", { exact: true }).waitFor();
   const form = agent.page.getByRole("form", { name: "Propose a refund or credit" });
   await form.getByLabel("Payment or invoice").selectOption({ value: env("PAYMENT_ID") });
   await form.getByText("Refundable: 750.00 USD").waitFor();
@@ -204,8 +210,30 @@ test("the dashboard shows the KPIs, and the first-contact-resolution tile opens 
   assert.ok(counted >= 1, "the resolved case is counted");
   await tile.click();
   await page.getByRole("heading", { name: "Cases", exact: true }).waitFor();
-  await page.getByRole("status").filter({ hasText: /^\d+ cases?$/ }).waitFor();
+  // The list loads after the page: wait for its count, not the first one shown.
+  await page.getByRole("status").filter({ hasText: new RegExp(`^${counted} cases?$`) }).waitFor();
   const listed = await page.locator("tbody tr").count();
   assert.equal(listed, counted, "the tile's cases are the ones it counts");
   await context.close();
+});
+
+test("two people on one case: a reply written before the other's change is refused as stale and shown", async () => {
+  const opened = await api("POST", "/v1/cases", { type: "inquiry", customer_id: env("CUSTOMER_ID"), subject: "Which invoice is this?",
+    channel: "chat" });
+  const id = opened.id;
+  const agent = await signedIn(env("AGENT_EMAIL"));
+  await agent.page.goto(`/cases/${id}`);
+  await agent.page.getByRole("button", { name: "Assign to me" }).click();
+  await agent.page.locator(".case-header .status", { hasText: "Open" }).waitFor();
+  await agent.page.getByLabel("Message").fill("It is the March invoice.");
+  // Meanwhile someone else writes on the case.
+  await api("POST", `/v1/cases/${id}/notes`, { body: "The customer called again: it is about April." });
+  await timeline(agent.page).getByText("The customer called again: it is about April.").waitFor();
+  await agent.page.getByRole("button", { name: "Reply" }).click();
+  await agent.page.getByText(/The case changed after you started writing/).waitFor();
+  assert.equal(await agent.page.getByLabel("Message").inputValue(), "It is the March invoice.", "the draft is kept");
+  await agent.page.getByRole("button", { name: "keep my text for the current version" }).click();
+  await agent.page.getByRole("button", { name: "Reply" }).click();
+  await timeline(agent.page).getByText("It is the March invoice.").waitFor();
+  await agent.context.close();
 });

@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, type ReactNode, useEffect, useRef, useState } from "react";
 import { Link, useParams } from "react-router";
-import { api, must, type Case, type Schemas } from "../api/client";
+import { api, ApiError, must, type Case, type Schemas } from "../api/client";
 import { label, money, when } from "../format";
 import { isTyping, useDraft, useNames, useUsers } from "../hooks";
 import { CustomerProfile } from "../customer";
@@ -101,7 +101,7 @@ function Actions({ c, can }: { c: Case; can: Set<string> }) {
   const users = useUsers();
   const id = c.id;
   const [assignee, setAssignee] = useState("");
-  const [open, setOpen] = useState<"" | "resolve" | "reopen" | "escalate">("");
+  const [open, setOpen] = useState<"" | "resolve" | "reopen" | "escalate" | "identity">("");
   const assign = useCaseAction(id, (assignee_id: string) =>
     must(api.POST("/v1/cases/{id}/assign", { params: { path: { id } }, body: { assignee_id } })));
   const priority = useCaseAction(id, (p: Case["priority"]) =>
@@ -138,12 +138,14 @@ function Actions({ c, can }: { c: Case; can: Set<string> }) {
         {can.has("resolve") && <button type="button" onClick={() => setOpen(open === "resolve" ? "" : "resolve")} aria-expanded={open === "resolve"}>Resolve…</button>}
         {can.has("reopen") && <button type="button" onClick={() => setOpen(open === "reopen" ? "" : "reopen")} aria-expanded={open === "reopen"}>Reopen…</button>}
         {can.has("escalate") && <button type="button" onClick={() => setOpen(open === "escalate" ? "" : "escalate")} aria-expanded={open === "escalate"}>Escalate…</button>}
+        {can.has("verify-identity") && !c.identity_verified && <button type="button" onClick={() => setOpen(open === "identity" ? "" : "identity")} aria-expanded={open === "identity"}>Verify identity…</button>}
         {can.has("close") && <button type="button" onClick={() => close.mutate()} disabled={close.isPending}>Close</button>}
       </div>
       {errors.map((e, i) => <p key={i} role="alert" className="error">{e!.message}</p>)}
       {open === "resolve" && <ResolveForm c={c} onDone={() => setOpen("")} />}
       {open === "reopen" && <ReasonForm c={c} kind="reopen" onDone={() => setOpen("")} />}
       {open === "escalate" && <ReasonForm c={c} kind="escalate" onDone={() => setOpen("")} />}
+      {open === "identity" && <IdentityForm c={c} onDone={() => setOpen("")} />}
     </section>
   );
 }
@@ -177,6 +179,38 @@ function ResolveForm({ c, onDone }: { c: Case; onDone: () => void }) {
   );
 }
 
+const IDENTITY_METHODS = [
+  ["kba", "Account questions"],
+  ["one_time_code", "One-time code to the contact on file"],
+  ["callback", "Called back on the number on file"],
+  ["email_reply", "Wrote from the address on file"],
+] as const;
+
+function IdentityForm({ c, onDone }: { c: Case; onDone: () => void }) {
+  const id = c.id;
+  const [method, setMethod] = useState<(typeof IDENTITY_METHODS)[number][0]>("kba");
+  const [note, setNote] = useState("");
+  const run = useCaseAction(id, () =>
+    must(api.POST("/v1/cases/{id}/verify-identity", { params: { path: { id } }, body: { method, ...(note ? { note } : {}) } })));
+  return (
+    <form className="subform" aria-label="Verify the caller's identity"
+      onSubmit={(e) => { e.preventDefault(); run.mutate(undefined, { onSuccess: onDone }); }}>
+      <label>
+        Method
+        <select value={method} onChange={(e) => setMethod(e.target.value as typeof method)}>
+          {IDENTITY_METHODS.map(([v, l]) => <option key={v} value={v}>{l}</option>)}
+        </select>
+      </label>
+      <label>
+        What you checked (never the answers)
+        <input value={note} onChange={(e) => setNote(e.target.value)} />
+      </label>
+      {run.error && <p role="alert" className="error">{run.error.message}</p>}
+      <button type="submit" className="primary" disabled={run.isPending}>Record verification</button>
+    </form>
+  );
+}
+
 function ReasonForm({ c, kind, onDone }: { c: Case; kind: "reopen" | "escalate"; onDone: () => void }) {
   const id = c.id;
   const [reason, setReason] = useState("");
@@ -199,11 +233,21 @@ function ReasonForm({ c, kind, onDone }: { c: Case; kind: "reopen" | "escalate";
 
 function Composer({ c, can }: { c: Case; can: Set<string> }) {
   const id = c.id;
-  const [text, setText] = useDraft(`casedesk.draft.${id}`);
+  const [text, setDraftText] = useDraft(`casedesk.draft.${id}`);
+  // The version of the case when the agent started writing: a reply or note
+  // is sent as an answer to what they saw, and refused (stale) when the case
+  // changed since, so they read what changed before sending again.
+  const [base, setBase] = useDraft(`casedesk.draft.${id}.version`);
+  const setText = (v: string) => {
+    if (v && !base) setBase(String(c.version));
+    if (!v) setBase("");
+    setDraftText(v);
+  };
   const box = useRef<HTMLTextAreaElement>(null);
   const picker = useMacroPicker(id, text, setText, box);
   const send = useCaseAction(id, async (kind: "reply" | "notes" | "request-info") => {
-    const args = { params: { path: { id } }, body: { body: text } };
+    const expected_version = Number(base) || c.version;
+    const args = { params: { path: { id } }, body: { body: text, expected_version } };
     if (kind === "reply") return must(api.POST("/v1/cases/{id}/reply", args));
     if (kind === "notes") return must(api.POST("/v1/cases/{id}/notes", args));
     return must(api.POST("/v1/cases/{id}/request-info", args));
@@ -244,6 +288,12 @@ function Composer({ c, can }: { c: Case; can: Set<string> }) {
         A reply and a request for information are emailed to the customer; a note stays internal. The draft is kept if you leave. Type :: and part of a macro's name to insert it.
       </p>
       {send.error && <p role="alert" className="error">{send.error.message}</p>}
+      {send.error instanceof ApiError && send.error.code === "stale" && (
+        <p className="stale">
+          The case changed after you started writing (you saw version {base || "?"}, it is at version {c.version}); read the timeline below, then{" "}
+          <button type="button" onClick={() => { setBase(String(c.version)); send.reset(); }}>keep my text for the current version</button>
+        </p>
+      )}
       <div className="buttons">
         {can.has("reply") && <button type="button" className="primary" disabled={empty || send.isPending} onClick={() => go("reply")}>Reply</button>}
         {can.has("notes") && <button type="button" disabled={empty || send.isPending} onClick={() => go("notes")}>Add note</button>}
