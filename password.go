@@ -187,3 +187,18 @@ func (r *SetPasswordRequest) Validate() error {
 	CheckPassword(&v, "password", r.Password)
 	return v.Err()
 }
+
+// CanSetPassword says whether me may set target's password: their own, or
+// anyone's as an admin; only staff who sign in have one, and a deactivated
+// user's stays as it is.
+func CanSetPassword(me, target User) error {
+	switch {
+	case me.ID != target.ID && me.Role != RoleAdmin:
+		return Errorf(EFORBIDDEN, "only an admin sets another user's password")
+	case !target.Role.IsStaff():
+		return Errorf(ECONFLICT, "a %s user signs in with its API key, not a password", target.Role)
+	case target.DeactivatedAt != nil:
+		return Errorf(ECONFLICT, "user %s is deactivated", target.ID)
+	}
+	return nil
+}

@@ -234,20 +234,16 @@ func (s *Server) setPassword(c *gin.Context) {
 	id := strings.TrimSpace(c.Param("id"))
 	self := id == me.ID
 	if !self && me.Role != casedesk.RoleAdmin {
-		writeError(c, casedesk.Errorf(casedesk.EFORBIDDEN, "only an admin sets another user's password"))
+		// Refused before looking the user up: nobody learns who exists.
+		writeError(c, casedesk.CanSetPassword(me, casedesk.User{ID: id}))
 		return
 	}
 	target, err := s.Users.User(ctx, id)
+	if err == nil {
+		err = casedesk.CanSetPassword(me, target)
+	}
 	if err != nil {
 		writeError(c, err)
-		return
-	}
-	if !target.Role.IsStaff() {
-		writeError(c, casedesk.Errorf(casedesk.ECONFLICT, "a %s user signs in with its API key, not a password", target.Role))
-		return
-	}
-	if target.DeactivatedAt != nil {
-		writeError(c, casedesk.Errorf(casedesk.ECONFLICT, "user %s is deactivated", id))
 		return
 	}
 	if self {

@@ -23,24 +23,7 @@ const chromium = "/usr/bin/chromium"
 // sign-in, queues, working a case to resolution, a refund approved by a
 // supervisor in a second browser, the admin screen, and axe-core on each.
 func TestConsoleInABrowser(t *testing.T) {
-	required := os.Getenv("CASEDESK_REQUIRE_SERVICES") != "" || os.Getenv("CI") != ""
-	if _, err := os.Stat(chromium); err != nil {
-		if required {
-			t.Fatalf("%s is missing: scripts/test.sh installs Debian's chromium", chromium)
-		}
-		t.Skipf("%s is missing (make test installs it)", chromium)
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatal("node is missing: make test installs it")
-	}
-	if !web.Built() {
-		t.Fatal("the console is not built into the test binary: make test builds it first")
-	}
-	root, err := filepath.Abs("..")
-	if err != nil {
-		t.Fatal(err)
-	}
+	root := needBrowser(t)
 	s := startSystem(t, casedesk.DefaultRules())
 	const password = "browser test password"
 	_, agentEmail := s.staffWithPassword(casedesk.RoleAgent, password)
@@ -59,13 +42,8 @@ func TestConsoleInABrowser(t *testing.T) {
 	if err := os.MkdirAll(shots, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, node, "--test", "--test-reporter=spec", filepath.Join("tests", "console.test.mjs"))
-	cmd.Dir = filepath.Join(root, "web")
-	cmd.Env = append(os.Environ(),
+	runBrowserTests(t, root, "console.test.mjs", 4*time.Minute,
 		"CASEDESK_URL="+s.url,
-		"CHROMIUM="+chromium,
 		"SCREENSHOTS="+shots,
 		"PASSWORD="+password,
 		"AGENT_EMAIL="+agentEmail,
@@ -76,11 +54,47 @@ func TestConsoleInABrowser(t *testing.T) {
 		"CUSTOMER_ID="+s.customer.ID,
 		"PAYMENT_ID="+payment.ID,
 	)
+}
+
+// needBrowser skips (or, under make test and CI, fails) a test when the
+// browser or Node.js or the built console is missing, and returns the
+// project's root.
+func needBrowser(t *testing.T) string {
+	t.Helper()
+	if _, err := os.Stat(chromium); err != nil {
+		if os.Getenv("CASEDESK_REQUIRE_SERVICES") != "" || os.Getenv("CI") != "" {
+			t.Fatalf("%s is missing: scripts/test.sh installs Debian's chromium", chromium)
+		}
+		t.Skipf("%s is missing (make test installs it)", chromium)
+	}
+	if !web.Built() {
+		t.Fatal("the console is not built into the test binary: make test builds it first")
+	}
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root
+}
+
+// runBrowserTests runs the Node test file of web/tests with env and logs
+// what it printed, failing the test when it fails.
+func runBrowserTests(t *testing.T, root, file string, within time.Duration, env ...string) {
+	t.Helper()
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Fatal("node is missing: make test installs it")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), within)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, "--test", "--test-reporter=spec", filepath.Join("tests", file))
+	cmd.Dir = filepath.Join(root, "web")
+	cmd.Env = append(append(os.Environ(), "CHROMIUM="+chromium), env...)
 	out, err := cmd.CombinedOutput()
 	for _, line := range strings.Split(strings.TrimRight(string(out), "\n"), "\n") {
 		t.Log(line)
 	}
 	if err != nil {
-		t.Fatalf("the browser tests failed: %v", err)
+		t.Fatalf("the browser tests in %s failed: %v", file, err)
 	}
 }

@@ -68,8 +68,8 @@ func (s *system) openVerifiedBy(token, userID string) string {
 }
 
 func TestSplitRefundsAreApprovedAsTheTotalTheyMake(t *testing.T) {
-	// Thirty updates at once queue on one case: give them time on a loaded machine.
-	s := startSystemWith(t, casedesk.DefaultRules(), systemOptions{actionTimeout: 2 * time.Minute})
+	// Thirty updates at once queue on one case: give them time, within bounds.
+	s := startSystemWith(t, casedesk.DefaultRules(), systemOptions{actionTimeout: 20 * time.Second})
 
 	t.Run("fifteen 100.00 refunds on one case: one posted, the rest wait with the cumulative reason", func(t *testing.T) {
 		agent, uid := s.freshAgent()
@@ -136,28 +136,41 @@ func TestSplitRefundsAreApprovedAsTheTotalTheyMake(t *testing.T) {
 		id := s.openVerifiedBy(agent, uid)
 		var wg sync.WaitGroup
 		var mu sync.Mutex
-		accepted := 0
+		accepted, unanswered := 0, 0
 		for range 30 {
 			wg.Go(func() {
 				r := s.call("POST", "/v1/cases/"+id+"/refunds", agent, refundBody(p, "60.00"))
 				mu.Lock()
 				defer mu.Unlock()
-				if r.status == http.StatusOK {
+				switch r.status {
+				case http.StatusOK:
 					accepted++
-				} else if r.status != http.StatusUnprocessableEntity { // a case holds at most so many pending approvals
+				case http.StatusUnprocessableEntity: // a case holds at most so many pending approvals
+				case http.StatusServiceUnavailable:
+					// Temporal takes a few updates of one workflow at a time and
+					// makes the rest wait; one that waits too long is answered
+					// 503 and may still be applied.
+					unanswered++
+				default:
 					t.Errorf("proposal: %d %s", r.status, r.raw)
 				}
 			})
 		}
 		wg.Wait()
-		mv := s.movements(id)
+		// The first proposal is posted once its hold is; the rest wait.
+		var mv map[string][]map[string]any
+		eventually(t, time.Minute, "the auto-approved proposal to be posted", func() bool {
+			mv = s.movements(id)
+			return len(mv["posted"]) >= 1 && len(mv["approved"]) == 0
+		})
 		auto := decimal.Zero
 		for _, m := range mv["posted"] {
 			auto = auto.Add(decimal.RequireFromString(m["amount"].(map[string]any)["amount"].(string)))
 		}
-		if auto.GreaterThan(decimal.NewFromInt(100)) || len(mv["posted"]) != 1 || len(mv["posted"])+len(mv["pending_approval"]) != accepted {
-			t.Fatalf("%s posted without approval (%d posted, %d waiting, %d accepted), want one 60.00", auto, len(mv["posted"]),
-				len(mv["pending_approval"]), accepted)
+		held := len(mv["posted"]) + len(mv["pending_approval"])
+		if auto.GreaterThan(decimal.NewFromInt(100)) || len(mv["posted"]) != 1 || held < accepted || held > accepted+unanswered {
+			t.Fatalf("%s posted without approval (%d posted, %d waiting; %d accepted, %d unanswered), want one 60.00", auto,
+				len(mv["posted"]), len(mv["pending_approval"]), accepted, unanswered)
 		}
 	})
 }

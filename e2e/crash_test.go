@@ -191,7 +191,9 @@ func TestKillingCasedeskMidWalkLosesNothing(t *testing.T) {
 	}
 	// Each customer email is in the outbox once, kill -9 or not.
 	var kinds []string
-	eventually(t, 20*time.Second, "the last email to reach the outbox", func() bool {
+	// A Notify activity cut off by the kill is retried once its one-minute
+	// start-to-close timeout has passed.
+	eventually(t, 90*time.Second, "the last email to reach the outbox", func() bool {
 		msgs, err := d.db.CaseMessages(context.Background(), id)
 		if err != nil {
 			t.Fatal(err)

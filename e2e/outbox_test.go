@@ -38,15 +38,6 @@ func startDispatcher(t testing.TB, db *postgres.DB, m activities.Mailer, log *sl
 	t.Cleanup(func() { cancel(); <-done })
 }
 
-func waitFor(within time.Duration, cond func() bool) bool {
-	for deadline := time.Now().Add(within); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if cond() {
-			return true
-		}
-	}
-	return cond()
-}
-
 // percentile returns the p-th percentile (0 < p <= 1) of sorted durations.
 func delayPercentile(sorted []time.Duration, p float64) time.Duration {
 	if len(sorted) == 0 {
@@ -99,7 +90,7 @@ func TestEmailKeepsUpWithAFlakySendGridAndFortySupervisors(t *testing.T) {
 	}
 	kinds := []string{casedesk.MailCaseOpened, casedesk.MailAgentReply, casedesk.MailRefundIssued, casedesk.MailApprovalRequested}
 	want := cases * (3 + 40)
-	if !waitFor(20*time.Second, func() bool { return fake.Personalizations() >= want }) {
+	if !poll(20*time.Second, func() bool { return fake.Personalizations() >= want }) {
 		var counts []string
 		rows, _ := s.db.Pool.Query(ctx, `SELECT kind || ' ' || status || ' ' || count(*) FROM messages GROUP BY kind, status`)
 		for rows.Next() {

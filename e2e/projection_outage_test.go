@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"go.temporal.io/api/enums/v1"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/casedesk/casedesk"
@@ -16,7 +15,6 @@ import (
 	"github.com/casedesk/casedesk/mail"
 	"github.com/casedesk/casedesk/temporalclient"
 	"github.com/casedesk/casedesk/worker"
-	"github.com/casedesk/casedesk/workflows"
 )
 
 // downProjector is the read model of a worker whose PostgreSQL went away:
@@ -39,28 +37,11 @@ func (p *downProjector) ProjectCase(ctx context.Context, c casedesk.Case, events
 // of case id.
 func historyLength(t *testing.T, s *system, id string) (events, size int) {
 	t.Helper()
-	iter := s.temporal.GetWorkflowHistory(context.Background(), workflows.WorkflowID(id), "", false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-	for iter.HasNext() {
-		e, err := iter.Next()
-		if err != nil {
-			t.Fatal(err)
-		}
-		events++
+	h := workflowHistory(t, s, id)
+	for _, e := range h.Events {
 		size += proto.Size(e)
 	}
-	return events, size
-}
-
-// pollUntil polls cond until it holds, failing after limit.
-func pollUntil(t *testing.T, limit time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(limit)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %s", what, limit)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	return len(h.Events), size
 }
 
 // A note sent while the read model is down for CASEDESK_OUTAGE (default
@@ -115,9 +96,10 @@ func TestAProjectionOutageCostsNoHistoryPerRetry(t *testing.T) {
 		t.Fatalf("the note during the outage: %v, want unavailable", err)
 	}
 	// The local activity's three attempts, then the activity's first.
-	pollUntil(t, time.Minute, "the projection falls back to the activity", func() bool { return store.failures.Load() >= 4 })
+	eventually(t, time.Minute, "the projection falls back to the activity", func() bool { return store.failures.Load() >= 4 })
 	early, _ := historyLength(t, s, id)
-	time.Sleep(outage - time.Since(start))
+	// Hold the outage for its whole length: time passing, not an order.
+	<-time.After(outage - time.Since(start))
 	late, lateSize := historyLength(t, s, id)
 	failures := store.failures.Load()
 	store.down.Store(false)
@@ -125,7 +107,7 @@ func TestAProjectionOutageCostsNoHistoryPerRetry(t *testing.T) {
 		t.Errorf("history grew from %d to %d events while the projection was retried", early, late)
 	}
 
-	pollUntil(t, 2*time.Minute, "the note reaches the timeline", func() bool {
+	eventually(t, 2*time.Minute, "the note reaches the timeline", func() bool {
 		events, err := s.db.CaseEvents(ctx, id)
 		return err == nil && len(events) == 4
 	})

@@ -238,13 +238,19 @@ func expectProblem(t testing.TB, r response, status int, field string) {
 // eventually polls cond until it holds or the deadline passes.
 func eventually(t testing.TB, within time.Duration, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s did not happen within %s", what, within)
-		}
-		time.Sleep(100 * time.Millisecond)
+	if !poll(within, cond) {
+		t.Fatalf("%s did not happen within %s", what, within)
 	}
+}
+
+// poll reports whether cond came to hold within the time given.
+func poll(within time.Duration, cond func() bool) bool {
+	for deadline := time.Now().Add(within); !cond(); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			return false
+		}
+	}
+	return true
 }
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }

@@ -101,31 +101,23 @@ type Dispatcher struct {
 	warnedLookup sync.Once
 }
 
+// positive is v, or def when v is not set (zero or less).
+func positive[T int | time.Duration](v, def T) T {
+	if v <= 0 {
+		return def
+	}
+	return v
+}
+
 func (d *Dispatcher) defaults() {
-	if d.CustomerWorkers <= 0 {
-		d.CustomerWorkers = DefaultCustomerWorkers
-	}
-	if d.StaffWorkers <= 0 {
-		d.StaffWorkers = DefaultStaffWorkers
-	}
-	if d.Lease <= 0 {
-		d.Lease = DefaultLease
-	}
-	if d.Poll <= 0 {
-		d.Poll = DefaultPoll
-	}
-	if d.FirstRetry <= 0 {
-		d.FirstRetry = DefaultFirstRetry
-	}
-	if d.MaxBackoff <= 0 {
-		d.MaxBackoff = DefaultMaxBackoff
-	}
-	if d.GiveUpAfter <= 0 {
-		d.GiveUpAfter = DefaultGiveUpAfter
-	}
-	if d.WarnAfter <= 0 {
-		d.WarnAfter = DefaultWarnAfter
-	}
+	d.CustomerWorkers = positive(d.CustomerWorkers, DefaultCustomerWorkers)
+	d.StaffWorkers = positive(d.StaffWorkers, DefaultStaffWorkers)
+	d.Lease = positive(d.Lease, DefaultLease)
+	d.Poll = positive(d.Poll, DefaultPoll)
+	d.FirstRetry = positive(d.FirstRetry, DefaultFirstRetry)
+	d.MaxBackoff = positive(d.MaxBackoff, DefaultMaxBackoff)
+	d.GiveUpAfter = positive(d.GiveUpAfter, DefaultGiveUpAfter)
+	d.WarnAfter = positive(d.WarnAfter, DefaultWarnAfter)
 	if d.Lookups == nil {
 		d.Lookups = rate.NewLimiter(rate.Every(10*time.Second), 6)
 	}

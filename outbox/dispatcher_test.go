@@ -293,7 +293,11 @@ func TestAClaimLeftBySendingIsResolvedWithSendGrid(t *testing.T) {
 		Subject: accepted.Subject, Text: accepted.Text, CustomArgs: map[string]string{outbox.ArgMessageID: accepted.ID}}); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(5 * time.Millisecond) // past the 1 ms leases
+	eventually(t, 5*time.Second, "the 1 ms leases to run out", func() bool {
+		var live int
+		err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM messages WHERE status = 'sending' AND claimed_until >= now()`).Scan(&live)
+		return err == nil && live == 0
+	})
 	run(t, dispatcher(db, sender))
 	eventually(t, 10*time.Second, "both messages to be sent", allSent(t, db, 2))
 	per := acceptedPerMessage(fake)
