@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/casedesk/casedesk"
 )
@@ -59,7 +60,18 @@ func (db *DB) WebhookEndpoint(ctx context.Context, id string) (casedesk.WebhookE
 
 // DeleteWebhookEndpoint removes endpoint id and its deliveries.
 func (db *DB) DeleteWebhookEndpoint(ctx context.Context, id string) error {
-	tag, err := db.Pool.Exec(ctx, `DELETE FROM webhook_endpoints WHERE id = $1`, id)
+	// The cascade to deliveries can meet a dispatcher recording an attempt
+	// in the other lock order; PostgreSQL then drops one side as a deadlock,
+	// and the delete is simply tried again.
+	var tag pgconn.CommandTag
+	var err error
+	for range 5 {
+		tag, err = db.Pool.Exec(ctx, `DELETE FROM webhook_endpoints WHERE id = $1`, id)
+		var pgErr *pgconn.PgError
+		if !errors.As(err, &pgErr) || (pgErr.Code != "40P01" && pgErr.Code != "40001") {
+			break
+		}
+	}
 	if err == nil && tag.RowsAffected() == 0 {
 		return casedesk.Errorf(casedesk.ENOTFOUND, "webhook endpoint %s not found", id)
 	}
