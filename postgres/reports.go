@@ -6,10 +6,12 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/casedesk/casedesk"
 )
@@ -77,6 +79,46 @@ func (db *DB) projectFacts(ctx context.Context, tx pgx.Tx, c casedesk.Case) erro
 		c.ID, c.Version, f.FirstResponseAt, seconds(f.FirstResponse), seconds(f.FirstResponseBusiness),
 		seconds(f.Resolution), seconds(f.ResolutionBusiness), f.Handling.Seconds(), f.HandlingBusiness.Seconds(),
 		f.FirstResponseDue, f.FirstResponseMet, f.ResolutionDue, f.ResolutionMet, invoice)
+	if err != nil {
+		return err
+	}
+	// The report's copy (014_case_facts.sql), from the row as it now is: an
+	// older version arriving late leaves it as it was, and a projection that
+	// changed no fact writes nothing. The rating is SaveCSAT's (rateFacts);
+	// only a new row takes it from csat.
+	_, err = tx.Exec(ctx, copyFacts("c.id = $1"), c.ID)
+	return err
+}
+
+// copyFacts is the SQL that brings the case_facts of the cases c matching
+// where up to date with their rows.
+func copyFacts(where string) string {
+	return `INSERT INTO case_facts (case_id, ` + factColumns + `, rating)
+		SELECT c.id, ` + prefixed("c.", factColumns) + `, (SELECT r.rating FROM csat r WHERE r.case_id = c.id)
+		FROM cases c WHERE ` + where + `
+		ON CONFLICT (case_id) DO UPDATE SET (` + factColumns + `) = ROW(` + prefixed("EXCLUDED.", factColumns) + `)
+		WHERE (` + prefixed("case_facts.", factColumns) + `) IS DISTINCT FROM (` + prefixed("EXCLUDED.", factColumns) + `)`
+}
+
+// factColumns are the columns case_facts copies from cases.
+const factColumns = "type, channel, priority, category, assignee_id, outcome, first_contact_resolution, " +
+	"opened_at, resolved_at, first_response_at, first_response_s, first_response_business_s, " +
+	"resolution_s, resolution_business_s, handling_s, handling_business_s, " +
+	"first_response_due, first_response_met, resolution_due, resolution_met"
+
+// prefixed qualifies each of the comma-separated columns with prefix.
+func prefixed(prefix, columns string) string {
+	cols := strings.Split(columns, ", ")
+	for i, c := range cols {
+		cols[i] = prefix + c
+	}
+	return strings.Join(cols, ", ")
+}
+
+// rateFacts records a case's CSAT rating in case_facts, in SaveCSAT's
+// transaction.
+func rateFacts(ctx context.Context, tx pgx.Tx, caseID string, rating int) error {
+	_, err := tx.Exec(ctx, `UPDATE case_facts SET rating = $2 WHERE case_id = $1`, caseID, rating)
 	return err
 }
 
@@ -131,28 +173,40 @@ func categoryAgentWhere(col, category, agent string, arg func(any) string) []str
 	return where
 }
 
-// groupKey is the SQL of the group key of a row whose cohort time is ts.
-func groupKey(groupBy, ts string) string {
+// groupKey is the SQL a row whose cohort time is ts is grouped by, and
+// the group's key (a text) computed from it. Days and weeks group on the
+// truncated timestamp and are formatted once per group.
+func groupKey(groupBy, ts string) (group, key string) {
 	switch groupBy {
-	case casedesk.GroupDay:
-		return "to_char(date_trunc('day', " + ts + " AT TIME ZONE 'UTC'), 'YYYY-MM-DD')"
-	case casedesk.GroupWeek:
-		return "to_char(date_trunc('week', " + ts + " AT TIME ZONE 'UTC'), 'YYYY-MM-DD')"
+	case casedesk.GroupDay, casedesk.GroupWeek:
+		group = "date_trunc('" + groupBy + "', " + ts + " AT TIME ZONE 'UTC')"
+		return group, "to_char(" + group + ", 'YYYY-MM-DD')"
 	case casedesk.GroupAgent:
-		return "coalesce(c.assignee_id, '')"
+		return "c.assignee_id", "coalesce(c.assignee_id, '')"
 	case casedesk.GroupType:
-		return "c.type"
+		return "c.type", "c.type"
 	case casedesk.GroupChannel:
-		return "c.channel"
+		return "c.channel", "c.channel"
 	case casedesk.GroupCategory:
-		return "c.category"
+		return "c.category", "c.category"
 	}
-	return ""
+	return "", ""
 }
 
-// report accumulates the totals and groups of a report.
+// groupSelect is the SELECT list's head of a query grouped by group (see
+// groupKey): whether the row is the totals, and the group's key.
+func groupSelect(group, key string) string {
+	if group == "" {
+		return "true, ''"
+	}
+	return "GROUPING(" + group + ") = 1, coalesce(" + key + ", '')"
+}
+
+// report accumulates the totals and groups of a report. Its cohorts run
+// concurrently: mu guards groups and the scans into them.
 type report struct {
 	f      casedesk.ReportFilter
+	mu     sync.Mutex
 	totals casedesk.Aggregates
 	groups map[string]*casedesk.Aggregates
 }
@@ -169,37 +223,48 @@ func (r *report) group(key string, total bool) *casedesk.Aggregates {
 	return a
 }
 
-// cohort is one aggregate query of a report: the cases (joined as c) whose
-// time ts falls in the period, aggregated per group and in total.
+// cohort is one aggregate query of a report: the cases (case_facts as c)
+// whose time ts falls in the period, aggregated per group and in total.
 type cohort struct {
-	from  string // FROM clause, with cases as c
+	from  string // FROM clause, with case_facts as c
 	ts    string // the cohort's time; "" for a query with its own condition
 	where []string
 	aggs  []string
-	// byTime and byCase say which groupings apply: day and week need a
-	// time, the others a case.
+	// noTimeGroups and noCaseGroups say which groupings do not apply: day
+	// and week need a time, the others a case.
 	noTimeGroups, noCaseGroups bool
-	dest                       func(a *casedesk.Aggregates) []any
+	// dest gives the scan destinations in a of a result row's columns
+	// after the two that say its group.
+	dest func(a *casedesk.Aggregates) []any
+	// scan, instead of dest, reads the whole row (the money cohort).
+	scan func(r *report, total bool, key string, rows pgx.Rows) error
+	// sql, when set, is the whole query (its first two columns say the group).
+	sql  string
+	args []any
 }
 
-func (db *DB) runCohort(ctx context.Context, r *report, co cohort, q *query) error {
-	key := groupKey(r.f.GroupBy, co.ts)
-	timeGroup := r.f.GroupBy == casedesk.GroupDay || r.f.GroupBy == casedesk.GroupWeek
-	if key == "" || (timeGroup && co.noTimeGroups) || (!timeGroup && co.noCaseGroups) {
-		key = ""
+// build returns the SQL of co for the grouping of f.
+func (co cohort) build(f casedesk.ReportFilter) string {
+	if co.sql != "" {
+		return co.sql
 	}
-	sel := "true, ''"
-	group := ""
-	if key != "" {
-		sel = "GROUPING(" + key + ") = 1, coalesce(" + key + ", '')"
-		group = " GROUP BY GROUPING SETS ((" + key + "), ())"
+	group, key := groupKey(f.GroupBy, co.ts)
+	timeGroup := f.GroupBy == casedesk.GroupDay || f.GroupBy == casedesk.GroupWeek
+	if (timeGroup && co.noTimeGroups) || (!timeGroup && co.noCaseGroups) {
+		group, key = "", ""
 	}
-	sql := "SELECT " + sel + ", " + strings.Join(co.aggs, ", ") + " FROM " + co.from
+	sql := "SELECT " + groupSelect(group, key) + ", " + strings.Join(co.aggs, ", ") + " FROM " + co.from
 	if len(co.where) > 0 {
 		sql += " WHERE " + strings.Join(co.where, " AND ")
 	}
-	sql += group
-	rows, err := db.Pool.Query(ctx, sql, q.args...)
+	if group != "" {
+		sql += " GROUP BY GROUPING SETS ((" + group + "), ())"
+	}
+	return sql
+}
+
+func runCohort(ctx context.Context, tx pgx.Tx, r *report, co cohort) error {
+	rows, err := tx.Query(ctx, co.build(r.f), co.args...)
 	if err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
@@ -212,157 +277,91 @@ func (db *DB) runCohort(ctx context.Context, r *report, co cohort, q *query) err
 		}
 		total, _ := vals[0].(bool)
 		k, _ := vals[1].(string)
-		var skip1, skip2 any
-		if err := rows.Scan(append([]any{&skip1, &skip2}, co.dest(r.group(k, total))...)...); err != nil {
+		r.mu.Lock()
+		if co.scan != nil {
+			err = co.scan(r, total, k, rows)
+		} else {
+			var skip1, skip2 any
+			err = rows.Scan(append([]any{&skip1, &skip2}, co.dest(r.group(k, total))...)...)
+		}
+		r.mu.Unlock()
+		if err != nil {
 			return fmt.Errorf("report: %w", err)
 		}
 	}
 	return rows.Err()
 }
 
+// Report's cohorts run on up to reportParallelism connections at once,
+// leaving the pool at least one connection for everything else.
+const reportParallelism = 3
+
+// reportWorkMem is the work_mem of a report's transactions: the
+// percentiles sort a month's durations per group and in total, which
+// spills to disk at the default 4MB.
+const reportWorkMem = "32MB"
+
 // Report computes the aggregates of every KPI for f: the totals and, with
-// f.GroupBy, one group per key in key order.
+// f.GroupBy, one group per key in key order. Its cohorts (one query each)
+// read case_facts concurrently, in one snapshot: the first transaction
+// exports it and the others import it, so the figures of one report agree
+// with each other as if one query had computed them.
 func (db *DB) Report(ctx context.Context, f casedesk.ReportFilter) (casedesk.Aggregates, []casedesk.ReportGroup, error) {
 	r := &report{f: f, groups: map[string]*casedesk.Aggregates{}}
-	window := func(q *query, col string) []string {
-		return append(reportWhere(f, q), col+" >= "+q.arg(f.From), col+" < "+q.arg(f.To))
+	cohorts := reportCohorts(f)
+	workers := min(reportParallelism, len(cohorts), max(1, int(db.Pool.Config().MaxConns)-1))
+	next := make(chan cohort, len(cohorts))
+	for _, co := range cohorts {
+		next <- co
 	}
-	run := func(build func(q *query) cohort) error {
-		q := &query{}
-		return db.runCohort(ctx, r, build(q), q)
+	close(next)
+	// The cohorts are the parallelism: no parallel workers on top of them.
+	// JIT compiling costs hundreds of milliseconds, more than any cohort
+	// takes, and the planner asks for it on long periods.
+	begin := "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL work_mem = '" + reportWorkMem +
+		"'; SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL jit = off"
+	lead, err := db.Pool.BeginTx(ctx, pgx.TxOptions{BeginQuery: begin})
+	if err != nil {
+		return casedesk.Aggregates{}, nil, fmt.Errorf("report: %w", err)
 	}
-
-	steps := []func(q *query) cohort{
-		// Opened, by type and channel.
-		func(q *query) cohort {
-			aggs := []string{"count(*)"}
-			for _, t := range casedesk.Types {
-				aggs = append(aggs, "count(*) FILTER (WHERE c.type = "+q.arg(string(t))+")")
-			}
-			for _, ch := range casedesk.Channels {
-				aggs = append(aggs, "count(*) FILTER (WHERE c.channel = "+q.arg(string(ch))+")")
-			}
-			return cohort{from: "cases c", ts: "c.opened_at", where: window(q, "c.opened_at"), aggs: aggs,
-				dest: func(a *casedesk.Aggregates) []any {
-					if a.OpenedByType == nil {
-						a.OpenedByType, a.OpenedByChannel = map[casedesk.Type]int64{}, map[casedesk.Channel]int64{}
-					}
-					out := []any{&a.Opened}
-					for _, t := range casedesk.Types {
-						out = append(out, mapSlot(a.OpenedByType, t))
-					}
-					for _, ch := range casedesk.Channels {
-						out = append(out, mapSlot(a.OpenedByChannel, ch))
-					}
-					return out
-				}}
-		},
-		// The backlog at the end of the period: still open, or resolved after it.
-		func(q *query) cohort {
-			// Two halves, each an index-only scan (011_report_speed.sql); an
-			// OR of the two conditions would read every case from the heap.
-			to := q.arg(f.To)
-			cols := "c.type, c.channel, c.priority, c.category, c.assignee_id"
-			from := "(SELECT " + cols + " FROM cases c WHERE c.resolved_at IS NULL AND c.opened_at < " + to +
-				" UNION ALL SELECT " + cols + " FROM cases c WHERE c.resolved_at >= " + to + " AND c.opened_at < " + to + ") c"
-			return cohort{from: from, where: reportWhere(f, q), aggs: []string{"count(*)"}, noTimeGroups: true,
-				dest: func(a *casedesk.Aggregates) []any {
-					a.Backlog = new(int64)
-					return []any{a.Backlog}
-				}}
-		},
-		// Reopened in the period.
-		func(q *query) cohort {
-			from := "cases c JOIN (SELECT case_id, min(at) AS at FROM case_events WHERE type = 'reopened' AND at >= " +
-				q.arg(f.From) + " AND at < " + q.arg(f.To) + " GROUP BY case_id) r ON r.case_id = c.id"
-			return cohort{from: from, ts: "r.at", where: reportWhere(f, q), aggs: []string{"count(*)"},
-				dest: func(a *casedesk.Aggregates) []any { return []any{&a.Reopened} }}
-		},
-		// Resolved in the period: FCR, handling, resolution times, CSAT, chargeback outcomes.
-		func(q *query) cohort {
-			worked := "FILTER (WHERE c.handling_s > 0)"
-			pct := func(p, col string) string {
-				return "percentile_cont(" + p + ") WITHIN GROUP (ORDER BY " + col + ")"
-			}
-			cb := func(outcome string) string {
-				return "count(*) FILTER (WHERE c.type = 'chargeback' AND c.outcome = " + q.arg(outcome) + ")"
-			}
-			aggs := []string{
-				"count(*)", "count(*) FILTER (WHERE c.first_contact_resolution)",
-				"count(*) " + worked, "avg(c.handling_s) " + worked, pct("0.5", "c.handling_s") + " " + worked,
-				"avg(c.handling_business_s) " + worked, pct("0.5", "c.handling_business_s") + " " + worked,
-				pct("0.5", "c.resolution_s"), pct("0.9", "c.resolution_s"),
-				pct("0.5", "c.resolution_business_s"), pct("0.9", "c.resolution_business_s"),
-				"count(r.case_id)", "count(*) FILTER (WHERE r.rating >= 4)", "coalesce(sum(r.rating), 0)",
-				cb(casedesk.OutcomeWon), cb(casedesk.OutcomeLost), cb(casedesk.OutcomeExpired),
-			}
-			return cohort{from: "cases c LEFT JOIN csat r ON r.case_id = c.id", ts: "c.resolved_at",
-				where: window(q, "c.resolved_at"), aggs: aggs,
-				dest: func(a *casedesk.Aggregates) []any {
-					return []any{&a.Resolved, &a.FCR, &a.Handled, &a.HandlingMean, &a.HandlingMedian,
-						&a.HandlingBusinessMean, &a.HandlingBusinessMedian,
-						&a.ResolutionP50, &a.ResolutionP90, &a.ResolutionBusinessP50, &a.ResolutionBusinessP90,
-						&a.Rated, &a.Satisfied, &a.RatingSum, &a.ChargebacksWon, &a.ChargebacksLost, &a.ChargebacksExpired}
-				}}
-		},
-		// First responses in the period.
-		func(q *query) cohort {
-			pct := func(p, col string) string {
-				return "percentile_cont(" + p + ") WITHIN GROUP (ORDER BY " + col + ")"
-			}
-			return cohort{from: "cases c", ts: "c.first_response_at", where: window(q, "c.first_response_at"),
-				aggs: []string{"count(*)", pct("0.5", "c.first_response_s"), pct("0.9", "c.first_response_s"),
-					pct("0.5", "c.first_response_business_s"), pct("0.9", "c.first_response_business_s")},
-				dest: func(a *casedesk.Aggregates) []any {
-					return []any{&a.Responded, &a.FirstResponseP50, &a.FirstResponseP90,
-						&a.FirstResponseBusinessP50, &a.FirstResponseBusinessP90}
-				}}
-		},
-		// First-response targets that came due in the period, decided.
-		func(q *query) cohort {
-			return cohort{from: "cases c", ts: "c.first_response_due",
-				where: append(window(q, "c.first_response_due"), "c.first_response_met IS NOT NULL"),
-				aggs:  []string{"count(*)", "count(*) FILTER (WHERE c.first_response_met)"},
-				dest: func(a *casedesk.Aggregates) []any {
-					return []any{&a.FirstResponseTargets, &a.FirstResponseMet}
-				}}
-		},
-		// Resolution targets that came due in the period, decided.
-		func(q *query) cohort {
-			return cohort{from: "cases c", ts: "c.resolution_due",
-				where: append(window(q, "c.resolution_due"), "c.resolution_met IS NOT NULL"),
-				aggs:  []string{"count(*)", "count(*) FILTER (WHERE c.resolution_met)"},
-				dest: func(a *casedesk.Aggregates) []any {
-					return []any{&a.ResolutionTargets, &a.ResolutionMet}
-				}}
-		},
-		// Chargebacks opened.
-		func(q *query) cohort {
-			return cohort{from: "cases c", ts: "c.opened_at",
-				where: append(window(q, "c.opened_at"), "c.type = 'chargeback'"),
-				aggs:  []string{"count(*)"},
-				dest:  func(a *casedesk.Aggregates) []any { return []any{&a.ChargebacksOpened} }}
-		},
-		// Invoices issued in the period and those an upheld dispute or a credit touched.
-		func(q *query) cohort {
-			return cohort{from: "invoices i", ts: "i.issued_at",
-				where: []string{"i.issued_at >= " + q.arg(f.From), "i.issued_at < " + q.arg(f.To)},
-				aggs: []string{"count(*)", `count(*) FILTER (WHERE
-					EXISTS (SELECT 1 FROM cases d WHERE d.invoice_id = i.id AND d.type = 'dispute' AND d.outcome = 'upheld')
-					OR EXISTS (SELECT 1 FROM ledger_entries le WHERE le.invoice_id = i.id AND le.kind = 'credit'))`},
-				noCaseGroups: true,
-				dest: func(a *casedesk.Aggregates) []any {
-					a.Invoices, a.InvoicesTouched = new(int64), new(int64)
-					return []any{a.Invoices, a.InvoicesTouched}
-				}}
-		},
+	defer lead.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // read only
+	var snapshot string
+	if err := lead.QueryRow(ctx, "SELECT pg_export_snapshot()").Scan(&snapshot); err != nil {
+		return casedesk.Aggregates{}, nil, fmt.Errorf("report: %w", err)
 	}
-	for _, step := range steps {
-		if err := run(step); err != nil {
-			return casedesk.Aggregates{}, nil, err
+	if strings.Trim(snapshot, "0123456789ABCDEF-") != "" {
+		return casedesk.Aggregates{}, nil, fmt.Errorf("report: unexpected snapshot %q", snapshot)
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	// Once every cohort is taken, the others still waiting for a
+	// connection give up: the lead alone always finishes, however busy the
+	// pool is.
+	joining, allTaken := context.WithCancel(gctx)
+	defer allTaken()
+	work := func(tx pgx.Tx) error {
+		defer allTaken()
+		for co := range next {
+			if err := runCohort(gctx, tx, r, co); err != nil {
+				return err
+			}
 		}
+		return nil
 	}
-	if err := db.reportMoney(ctx, r); err != nil {
+	g.Go(func() error { return work(lead) })
+	for range workers - 1 {
+		g.Go(func() error {
+			tx, err := db.Pool.BeginTx(joining, pgx.TxOptions{BeginQuery: begin + "; SET TRANSACTION SNAPSHOT '" + snapshot + "'"})
+			if err != nil {
+				if joining.Err() != nil && gctx.Err() == nil {
+					return nil
+				}
+				return fmt.Errorf("report: %w", err)
+			}
+			defer tx.Rollback(context.WithoutCancel(gctx)) //nolint:errcheck // read only
+			return work(tx)
+		})
+	}
+	if err := g.Wait(); err != nil {
 		return casedesk.Aggregates{}, nil, err
 	}
 	keys := make([]string, 0, len(r.groups))
@@ -374,7 +373,174 @@ func (db *DB) Report(ctx context.Context, f casedesk.ReportFilter) (casedesk.Agg
 	for _, k := range keys {
 		groups = append(groups, casedesk.ReportGroup{Key: k, Aggregates: *r.groups[k]})
 	}
+	for i := range groups {
+		sortMoney(groups[i].Money)
+	}
+	sortMoney(r.totals.Money)
 	return r.totals, groups, nil
+}
+
+// reportCohorts are the queries of a report for f, slowest first (they
+// are handed out in this order).
+func reportCohorts(f casedesk.ReportFilter) []cohort {
+	var out []cohort
+	add := func(build func(q *query) cohort) {
+		q := &query{}
+		co := build(q)
+		co.args = q.args
+		out = append(out, co)
+	}
+	window := func(q *query, col string) []string {
+		return append(reportWhere(f, q), col+" >= "+q.arg(f.From), col+" < "+q.arg(f.To))
+	}
+	pct := func(p, col string) string {
+		return "percentile_cont(" + p + ") WITHIN GROUP (ORDER BY " + col + ")"
+	}
+	// Resolved in the period: FCR, handling, resolution times, CSAT, chargeback outcomes.
+	add(func(q *query) cohort {
+		worked := "FILTER (WHERE c.handling_s > 0)"
+		cb := func(outcome string) string {
+			return "count(*) FILTER (WHERE c.type = 'chargeback' AND c.outcome = " + q.arg(outcome) + ")"
+		}
+		aggs := []string{
+			"count(*)", "count(*) FILTER (WHERE c.first_contact_resolution)",
+			"count(*) " + worked, "avg(c.handling_s) " + worked, pct("0.5", "c.handling_s") + " " + worked,
+			"avg(c.handling_business_s) " + worked, pct("0.5", "c.handling_business_s") + " " + worked,
+			pct("0.5", "c.resolution_s"), pct("0.9", "c.resolution_s"),
+			pct("0.5", "c.resolution_business_s"), pct("0.9", "c.resolution_business_s"),
+			"count(c.rating)", "count(*) FILTER (WHERE c.rating >= 4)", "coalesce(sum(c.rating), 0)",
+			cb(casedesk.OutcomeWon), cb(casedesk.OutcomeLost), cb(casedesk.OutcomeExpired),
+		}
+		return cohort{from: "case_facts c", ts: "c.resolved_at", where: window(q, "c.resolved_at"), aggs: aggs,
+			dest: func(a *casedesk.Aggregates) []any {
+				return []any{&a.Resolved, &a.FCR, &a.Handled, &a.HandlingMean, &a.HandlingMedian,
+					&a.HandlingBusinessMean, &a.HandlingBusinessMedian,
+					&a.ResolutionP50, &a.ResolutionP90, &a.ResolutionBusinessP50, &a.ResolutionBusinessP90,
+					&a.Rated, &a.Satisfied, &a.RatingSum, &a.ChargebacksWon, &a.ChargebacksLost, &a.ChargebacksExpired}
+			}}
+	})
+	// Opened, by type and channel, chargebacks among them.
+	add(func(q *query) cohort {
+		aggs := []string{"count(*)"}
+		for _, t := range casedesk.Types {
+			aggs = append(aggs, "count(*) FILTER (WHERE c.type = "+q.arg(string(t))+")")
+		}
+		for _, ch := range casedesk.Channels {
+			aggs = append(aggs, "count(*) FILTER (WHERE c.channel = "+q.arg(string(ch))+")")
+		}
+		aggs = append(aggs, "count(*) FILTER (WHERE c.type = 'chargeback')")
+		return cohort{from: "case_facts c", ts: "c.opened_at", where: window(q, "c.opened_at"), aggs: aggs,
+			dest: func(a *casedesk.Aggregates) []any {
+				if a.OpenedByType == nil {
+					a.OpenedByType, a.OpenedByChannel = map[casedesk.Type]int64{}, map[casedesk.Channel]int64{}
+				}
+				out := []any{&a.Opened}
+				for _, t := range casedesk.Types {
+					out = append(out, mapSlot(a.OpenedByType, t))
+				}
+				for _, ch := range casedesk.Channels {
+					out = append(out, mapSlot(a.OpenedByChannel, ch))
+				}
+				return append(out, &a.ChargebacksOpened)
+			}}
+	})
+	// First responses in the period.
+	add(func(q *query) cohort {
+		return cohort{from: "case_facts c", ts: "c.first_response_at", where: window(q, "c.first_response_at"),
+			aggs: []string{"count(*)", pct("0.5", "c.first_response_s"), pct("0.9", "c.first_response_s"),
+				pct("0.5", "c.first_response_business_s"), pct("0.9", "c.first_response_business_s")},
+			dest: func(a *casedesk.Aggregates) []any {
+				return []any{&a.Responded, &a.FirstResponseP50, &a.FirstResponseP90,
+					&a.FirstResponseBusinessP50, &a.FirstResponseBusinessP90}
+			}}
+	})
+	// First-response targets that came due in the period, decided.
+	add(func(q *query) cohort {
+		return cohort{from: "case_facts c", ts: "c.first_response_due",
+			where: append(window(q, "c.first_response_due"), "c.first_response_met IS NOT NULL"),
+			aggs:  []string{"count(*)", "count(*) FILTER (WHERE c.first_response_met)"},
+			dest: func(a *casedesk.Aggregates) []any {
+				return []any{&a.FirstResponseTargets, &a.FirstResponseMet}
+			}}
+	})
+	// Resolution targets that came due in the period, decided.
+	add(func(q *query) cohort {
+		return cohort{from: "case_facts c", ts: "c.resolution_due",
+			where: append(window(q, "c.resolution_due"), "c.resolution_met IS NOT NULL"),
+			aggs:  []string{"count(*)", "count(*) FILTER (WHERE c.resolution_met)"},
+			dest: func(a *casedesk.Aggregates) []any {
+				return []any{&a.ResolutionTargets, &a.ResolutionMet}
+			}}
+	})
+	// The backlog at the end of the period: still open, or resolved after it.
+	add(func(q *query) cohort {
+		// Two halves, each an index scan; an OR of the two conditions
+		// would read every case.
+		to := q.arg(f.To)
+		cols := "c.type, c.channel, c.priority, c.category, c.assignee_id"
+		from := "(SELECT " + cols + " FROM case_facts c WHERE c.resolved_at IS NULL AND c.opened_at < " + to +
+			" UNION ALL SELECT " + cols + " FROM case_facts c WHERE c.resolved_at >= " + to + " AND c.opened_at < " + to + ") c"
+		return cohort{from: from, where: reportWhere(f, q), aggs: []string{"count(*)"}, noTimeGroups: true,
+			dest: func(a *casedesk.Aggregates) []any {
+				a.Backlog = new(int64)
+				return []any{a.Backlog}
+			}}
+	})
+	// Reopened in the period.
+	add(func(q *query) cohort {
+		from := "case_facts c JOIN (SELECT case_id, min(at) AS at FROM case_events WHERE type = 'reopened' AND at >= " +
+			q.arg(f.From) + " AND at < " + q.arg(f.To) + " GROUP BY case_id) r ON r.case_id = c.case_id"
+		return cohort{from: from, ts: "r.at", where: reportWhere(f, q), aggs: []string{"count(*)"},
+			dest: func(a *casedesk.Aggregates) []any { return []any{&a.Reopened} }}
+	})
+	// Invoices issued in the period and those an upheld dispute or a credit touched.
+	add(func(q *query) cohort {
+		return cohort{from: "invoices i", ts: "i.issued_at",
+			where: []string{"i.issued_at >= " + q.arg(f.From), "i.issued_at < " + q.arg(f.To)},
+			aggs: []string{"count(*)", `count(*) FILTER (WHERE
+				EXISTS (SELECT 1 FROM cases d WHERE d.invoice_id = i.id AND d.type = 'dispute' AND d.outcome = 'upheld')
+				OR EXISTS (SELECT 1 FROM ledger_entries le WHERE le.invoice_id = i.id AND le.kind = 'credit'))`},
+			noCaseGroups: true,
+			dest: func(a *casedesk.Aggregates) []any {
+				a.Invoices, a.InvoicesTouched = new(int64), new(int64)
+				return []any{a.Invoices, a.InvoicesTouched}
+			}}
+	})
+	// The refunds and credits posted in the period, per kind and currency.
+	add(func(q *query) cohort {
+		where := append(reportWhere(f, q), "le.posted_at >= "+q.arg(f.From), "le.posted_at < "+q.arg(f.To))
+		group, key := groupKey(f.GroupBy, "le.posted_at")
+		sets := "(le.kind, le.currency)"
+		if group != "" {
+			sets = "(" + group + ", le.kind, le.currency), (le.kind, le.currency)"
+		}
+		return cohort{sql: "SELECT " + groupSelect(group, key) + ", le.kind, le.currency, count(*), sum(le.amount)" +
+			" FROM ledger_entries le JOIN case_facts c ON c.case_id = le.case_id WHERE " + strings.Join(where, " AND ") +
+			" GROUP BY GROUPING SETS (" + sets + ")",
+			scan: func(r *report, total bool, key string, rows pgx.Rows) error {
+				var skip1, skip2 any
+				var m casedesk.MoneyTotal
+				var amount decimal.Decimal
+				if err := rows.Scan(&skip1, &skip2, &m.Kind, &m.Currency, &m.Count, &amount); err != nil {
+					return err
+				}
+				m.Amount = amount
+				a := r.group(key, total)
+				a.Money = append(a.Money, m)
+				return nil
+			}}
+	})
+	return out
+}
+
+// sortMoney puts money totals in kind and currency order.
+func sortMoney(m []casedesk.MoneyTotal) {
+	sort.Slice(m, func(i, j int) bool {
+		if m[i].Kind != m[j].Kind {
+			return m[i].Kind < m[j].Kind
+		}
+		return m[i].Currency < m[j].Currency
+	})
 }
 
 // mapSlot returns a scan destination that stores into m[k].
@@ -392,39 +558,6 @@ func (s *slot[K]) Scan(src any) error {
 	}
 	s.m[s.k] = n
 	return nil
-}
-
-// reportMoney adds the refunds and credits posted in the period.
-func (db *DB) reportMoney(ctx context.Context, r *report) error {
-	f := r.f
-	q := &query{}
-	where := append(reportWhere(f, q), "le.posted_at >= "+q.arg(f.From), "le.posted_at < "+q.arg(f.To))
-	key := groupKey(f.GroupBy, "le.posted_at")
-	sel, sets := "true, ''", "(le.kind, le.currency)"
-	if key != "" {
-		sel = "GROUPING(" + key + ") = 1, coalesce(" + key + ", '')"
-		sets = "(" + key + ", le.kind, le.currency), (le.kind, le.currency)"
-	}
-	rows, err := db.Pool.Query(ctx, "SELECT "+sel+", le.kind, le.currency, count(*), sum(le.amount)"+
-		" FROM ledger_entries le JOIN cases c ON c.id = le.case_id WHERE "+strings.Join(where, " AND ")+
-		" GROUP BY GROUPING SETS ("+sets+") ORDER BY le.kind, le.currency", q.args...)
-	if err != nil {
-		return fmt.Errorf("report money: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var total bool
-		var k string
-		var m casedesk.MoneyTotal
-		var amount decimal.Decimal
-		if err := rows.Scan(&total, &k, &m.Kind, &m.Currency, &m.Count, &amount); err != nil {
-			return err
-		}
-		m.Amount = amount
-		a := r.group(k, total)
-		a.Money = append(a.Money, m)
-	}
-	return rows.Err()
 }
 
 // drillDownWhere is the SQL of a drill-down on the cases table.
