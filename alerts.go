@@ -137,13 +137,62 @@ func (r AlertRouting) Every() time.Duration {
 // CheckAlertMode checks a staff member's choice for alerts of kind.
 func CheckAlertMode(kind, mode string) error {
 	var v Validation
+	checkAlertMode(&v, "kind", "mode", kind, mode)
+	return v.Err()
+}
+
+func checkAlertMode(v *Validation, kindField, modeField, kind, mode string) {
 	if !slices.Contains(StaffAlertKinds, kind) {
-		v.Add("kind", "must be one of %v", StaffAlertKinds)
+		v.Add(kindField, "is not a staff alert; they are %v", StaffAlertKinds)
 	}
 	if mode != AlertImmediate && mode != AlertDigest {
-		v.Add("mode", "must be %s or %s", AlertImmediate, AlertDigest)
+		v.Add(modeField, "must be %s or %s", AlertImmediate, AlertDigest)
 	}
-	return v.Err()
+}
+
+// AlertModeRoles may choose how they take staff alerts: the supervisors and
+// admins the alerts are for.
+var AlertModeRoles = []Role{RoleSupervisor, RoleAdmin}
+
+// AlertSetting is how one kind of staff alert reaches someone: Mode, which
+// they chose (Chosen) or which is the desk's Default for the kind.
+type AlertSetting struct {
+	Kind    string `json:"kind"`
+	Mode    string `json:"mode"`
+	Chosen  bool   `json:"chosen"`
+	Default string `json:"default"`
+}
+
+// Settings returns, for every staff alert kind in order, how it reaches
+// someone whose own choices are chosen.
+func (r AlertRouting) Settings(chosen map[string]string) []AlertSetting {
+	out := make([]AlertSetting, len(StaffAlertKinds))
+	for i, kind := range StaffAlertKinds {
+		c := chosen[kind]
+		out[i] = AlertSetting{Kind: kind, Mode: r.Mode(kind, c), Chosen: c != "", Default: r.Mode(kind, "")}
+	}
+	return out
+}
+
+// CheckAlertModes checks the alert modes someone of role asks for, by kind
+// (nil: back to the desk's default), and returns them with "" for a choice
+// withdrawn. Only AlertModeRoles choose; a kind left out stays as it is.
+func CheckAlertModes(role Role, modes map[string]*string) (map[string]string, error) {
+	if !slices.Contains(AlertModeRoles, role) {
+		return nil, Errorf(EFORBIDDEN, "only supervisors and admins choose how they take staff alerts")
+	}
+	var v Validation
+	out := make(map[string]string, len(modes))
+	for _, kind := range sortedKeys(modes) {
+		if modes[kind] == nil {
+			checkAlertMode(&v, kind, kind, kind, AlertImmediate)
+			out[kind] = ""
+			continue
+		}
+		checkAlertMode(&v, kind, kind, kind, *modes[kind])
+		out[kind] = *modes[kind]
+	}
+	return out, v.Err()
 }
 
 // ParseAlertRouting reads the JSON staff alert configuration (see

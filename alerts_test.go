@@ -98,3 +98,35 @@ func fieldsOf(err error) string {
 	}
 	return strings.Join(out, ",")
 }
+
+func TestAlertChoices(t *testing.T) {
+	digest, weekly := AlertDigest, "weekly"
+	if _, err := CheckAlertModes(RoleAgent, map[string]*string{MailSLAWarning: &digest}); ErrorCode(err) != EFORBIDDEN {
+		t.Errorf("an agent chose alert modes: %v", err)
+	}
+	got, err := CheckAlertModes(RoleSupervisor, map[string]*string{MailApprovalRequested: &digest, MailSLABreach: nil})
+	if err != nil || got[MailApprovalRequested] != AlertDigest || got[MailSLABreach] != "" || len(got) != 2 {
+		t.Fatalf("CheckAlertModes = %v, %v", got, err)
+	}
+	_, err = CheckAlertModes(RoleAdmin, map[string]*string{MailCaseOpened: &digest, MailSLAWarning: &weekly})
+	if e, ok := err.(*Error); !ok || len(e.Fields) != 2 || e.Fields[0].Field != MailCaseOpened || e.Fields[1].Field != MailSLAWarning {
+		t.Errorf("a customer kind and an unknown mode: %v", err)
+	}
+	r := AlertRouting{Modes: map[string]string{MailSLAWarning: AlertDigest}}
+	settings := r.Settings(map[string]string{MailApprovalRequested: AlertDigest})
+	if len(settings) != len(StaffAlertKinds) {
+		t.Fatalf("%d settings for %d kinds", len(settings), len(StaffAlertKinds))
+	}
+	for _, s := range settings {
+		want := AlertSetting{Kind: s.Kind, Mode: AlertImmediate, Default: AlertImmediate}
+		switch s.Kind {
+		case MailApprovalRequested:
+			want.Mode, want.Chosen = AlertDigest, true
+		case MailSLAWarning:
+			want.Mode, want.Default = AlertDigest, AlertDigest
+		}
+		if s != want {
+			t.Errorf("setting %+v, want %+v", s, want)
+		}
+	}
+}

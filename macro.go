@@ -1,10 +1,13 @@
 package casedesk
 
 import (
+	"fmt"
 	"regexp"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/shopspring/decimal"
 )
 
 // A macro is a saved reply with optional actions: what an agent sends every
@@ -40,9 +43,22 @@ type MacroActions struct {
 	Resolve string `json:"resolve,omitempty"`
 }
 
-// MacroPlaceholders are the placeholders a body may hold, sorted.
+// MacroPlaceholders are the placeholders a body may hold, sorted. Amounts
+// are written as Money.String does: the currency's decimal places and its
+// code ("120.50 USD", "1500 JPY", "12.500 KWD").
+//
+//   - refund.amount, credit.amount: the case's latest refund or credit that
+//     is still going ahead (proposed, awaiting approval, approved or posted);
+//   - refund.total, credit.total: what the case has posted, per currency;
+//   - payment.*: the case's payment (a chargeback's or a dispute's, else
+//     that of its latest refund): its amount, date and what it can still
+//     refund; invoice.*: the case's invoice (a dispute's, else that of its
+//     latest credit): its amount and what it still owes (balance);
+//   - dispute.amount, chargeback.amount: what is disputed or charged back.
 var MacroPlaceholders = []string{
-	"agent.name", "case.id", "case.subject", "chargeback.amount", "chargeback.due_by", "customer.email", "customer.name",
+	"agent.name", "case.id", "case.subject", "chargeback.amount", "chargeback.due_by", "credit.amount", "credit.total",
+	"customer.email", "customer.name", "dispute.amount", "invoice.amount", "invoice.balance", "invoice.id",
+	"payment.amount", "payment.date", "payment.id", "payment.refundable", "refund.amount", "refund.total",
 }
 
 var placeholderPattern = regexp.MustCompile(`\{\{\s*([^{}]*?)\s*\}\}`)
@@ -113,11 +129,76 @@ func placeholderList() string {
 	return strings.Join(out, ", ")
 }
 
-// MacroContext is what a macro is rendered with.
+// MacroContext is what a macro is rendered with: the case, its customer,
+// the agent, and the case's payment and invoice (MacroPaymentID,
+// MacroInvoiceID) with their balances, when it has them.
 type MacroContext struct {
 	Case     Case
 	Customer Customer
 	Agent    User
+	Payment  *PaymentBalance
+	Invoice  *InvoiceBalance
+}
+
+// MacroPaymentID is the payment a macro's payment.* placeholders speak of:
+// the chargeback's or the dispute's, else that of the case's latest refund.
+func MacroPaymentID(c Case) string {
+	switch {
+	case c.Chargeback != nil && c.Chargeback.PaymentID != "":
+		return c.Chargeback.PaymentID
+	case c.Dispute != nil && c.Dispute.PaymentID != "":
+		return c.Dispute.PaymentID
+	}
+	if m := latestMovement(c, KindRefund); m != nil {
+		return m.PaymentID
+	}
+	return ""
+}
+
+// MacroInvoiceID is the invoice a macro's invoice.* placeholders speak of:
+// the dispute's, else that of the case's latest credit.
+func MacroInvoiceID(c Case) string {
+	if c.Dispute != nil && c.Dispute.InvoiceID != "" {
+		return c.Dispute.InvoiceID
+	}
+	if m := latestMovement(c, KindCredit); m != nil {
+		return m.InvoiceID
+	}
+	return ""
+}
+
+// latestMovement is the case's latest movement of kind that is still going
+// ahead: neither refused, released nor failed.
+func latestMovement(c Case, kind string) *Movement {
+	for i := len(c.Movements) - 1; i >= 0; i-- {
+		m := &c.Movements[i]
+		if m.Kind == kind && (m.Status == MovementPending || m.Status == MovementApproved || m.Status == MovementPosted) {
+			return m
+		}
+	}
+	return nil
+}
+
+// postedTotal is what the case posted of kind, per currency in the order
+// first posted, e.g. "40.00 USD" or "40.00 USD and 15.00 EUR".
+func postedTotal(c Case, kind string) string {
+	var order []string
+	sums := map[string]decimal.Decimal{}
+	for _, m := range c.Movements {
+		if m.Kind != kind || m.Status != MovementPosted {
+			continue
+		}
+		cur := m.Amount.Currency
+		if _, seen := sums[cur]; !seen {
+			order = append(order, cur)
+		}
+		sums[cur] = sums[cur].Add(m.Amount.Amount)
+	}
+	parts := make([]string, len(order))
+	for i, cur := range order {
+		parts[i] = Money{Amount: sums[cur], Currency: cur}.String()
+	}
+	return strings.Join(parts, " and ")
 }
 
 // Render fills the placeholders of body for ctx; amounts are written with
@@ -126,31 +207,71 @@ type MacroContext struct {
 func Render(body string, ctx MacroContext) string {
 	return placeholderPattern.ReplaceAllStringFunc(body, func(s string) string {
 		name := placeholderPattern.FindStringSubmatch(s)[1]
-		cb := ctx.Case.Chargeback
+		c, cb, p, inv := ctx.Case, ctx.Case.Chargeback, ctx.Payment, ctx.Invoice
 		switch name {
 		case "customer.name":
 			return ctx.Customer.Name
 		case "customer.email":
 			return ctx.Customer.Email
 		case "case.id":
-			return ctx.Case.ID
+			return c.ID
 		case "case.subject":
-			return ctx.Case.Subject
+			return c.Subject
 		case "agent.name":
 			return ctx.Agent.Name
 		case "chargeback.amount":
 			if cb != nil {
-				return FormatAmount(cb.Amount.Amount, cb.Amount.Currency) + " " + cb.Amount.Currency
+				return cb.Amount.String()
 			}
 		case "chargeback.due_by":
 			if cb != nil {
 				return cb.DueBy.UTC().Format("2 January 2006")
+			}
+		case "dispute.amount":
+			if c.Dispute != nil && c.Dispute.Amount.Currency != "" {
+				return c.Dispute.Amount.String()
+			}
+		case "refund.amount", "credit.amount":
+			if m := latestMovement(c, strings.TrimSuffix(name, ".amount")); m != nil {
+				return m.Amount.String()
+			}
+		case "refund.total", "credit.total":
+			return postedTotal(c, strings.TrimSuffix(name, ".total"))
+		case "payment.id", "payment.amount", "payment.date", "payment.refundable":
+			if p != nil {
+				return paymentField(name, *p)
+			}
+		case "invoice.id", "invoice.amount", "invoice.balance":
+			if inv != nil {
+				return invoiceField(name, *inv)
 			}
 		default:
 			return s
 		}
 		return ""
 	})
+}
+
+func paymentField(name string, p PaymentBalance) string {
+	switch name {
+	case "payment.id":
+		return p.ID
+	case "payment.amount":
+		return Money{Amount: p.Amount, Currency: p.Currency}.String()
+	case "payment.date":
+		return p.PaidAt.UTC().Format("2 January 2006")
+	}
+	return Money{Amount: p.Refundable, Currency: p.Currency}.String()
+}
+
+func invoiceField(name string, inv InvoiceBalance) string {
+	switch name {
+	case "invoice.id":
+		return inv.ID
+	case "invoice.amount":
+		return Money{Amount: inv.Amount, Currency: inv.Currency}.String()
+	}
+	return Money{Amount: inv.Balance, Currency: inv.Currency}.String()
 }
 
 // Commands returns what applying m with the rendered body does, in order:
@@ -172,6 +293,16 @@ func (m Macro) Commands(rendered string) []Command {
 		cmds = append(cmds, Resolve{Outcome: m.Actions.Resolve})
 	}
 	return cmds
+}
+
+// MacroUpdateID is the update ID of the i-th command of a macro applied
+// under update ID key (one an Idempotency-Key made): each command is its own
+// update of the case, the same on every retry. Without a key there is none.
+func MacroUpdateID(key string, i int) string {
+	if key == "" {
+		return ""
+	}
+	return fmt.Sprintf("%s/macro/%d", key, i)
 }
 
 // CanSeeMacro reports whether by may use m: shared macros are everyone's,

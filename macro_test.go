@@ -71,6 +71,51 @@ func TestRenderMacro(t *testing.T) {
 	}
 }
 
+func TestRenderMacroAmounts(t *testing.T) {
+	usd := func(a string) casedesk.Money {
+		return casedesk.Money{Amount: decimal.RequireFromString(a), Currency: "USD"}
+	}
+	c := casedesk.Case{ID: "C-7Q4K2M", Movements: []casedesk.Movement{
+		{Kind: casedesk.KindRefund, PaymentID: "P-OLD", Amount: usd("10"), Status: casedesk.MovementPosted},
+		{Kind: casedesk.KindRefund, PaymentID: "P-1", Amount: usd("30.5"), Status: casedesk.MovementPosted},
+		{Kind: casedesk.KindRefund, PaymentID: "P-2", Amount: usd("99"), Status: casedesk.MovementReleased},
+		{Kind: casedesk.KindRefund, PaymentID: "P-1", Amount: casedesk.Money{Amount: decimal.RequireFromString("1.5"), Currency: "KWD"}, Status: casedesk.MovementPosted},
+		{Kind: casedesk.KindCredit, InvoiceID: "I-1", Amount: casedesk.Money{Amount: decimal.RequireFromString("2000"), Currency: "JPY"}, Status: casedesk.MovementPending},
+	}}
+	if got := casedesk.MacroPaymentID(c); got != "P-1" {
+		t.Errorf("MacroPaymentID = %q, want the latest refund's that goes ahead", got)
+	}
+	if got := casedesk.MacroInvoiceID(c); got != "I-1" {
+		t.Errorf("MacroInvoiceID = %q", got)
+	}
+	dispute := casedesk.Case{Dispute: &casedesk.Dispute{PaymentID: "P-D", InvoiceID: "I-D", Amount: usd("12")}, Movements: c.Movements}
+	if casedesk.MacroPaymentID(dispute) != "P-D" || casedesk.MacroInvoiceID(dispute) != "I-D" {
+		t.Error("a dispute's payment and invoice are not the ones its placeholders speak of")
+	}
+	ctx := casedesk.MacroContext{Case: c,
+		Payment: &casedesk.PaymentBalance{Payment: casedesk.Payment{ID: "P-1", Amount: usd("120").Amount, Currency: "USD",
+			PaidAt: time.Date(2026, 3, 1, 23, 0, 0, 0, time.FixedZone("", -5*3600))}, Refundable: decimal.RequireFromString("89.5")},
+		Invoice: &casedesk.InvoiceBalance{Invoice: casedesk.Invoice{ID: "I-1", Amount: decimal.RequireFromString("5000"), Currency: "JPY"},
+			Balance: decimal.RequireFromString("3000")}}
+	body := "{{refund.amount}}|{{refund.total}}|{{credit.amount}}|{{credit.total}}|{{payment.id}} {{payment.amount}} {{payment.date}} {{payment.refundable}}|" +
+		"{{invoice.id}} {{invoice.amount}} {{invoice.balance}}|{{dispute.amount}}"
+	want := "1.500 KWD|40.50 USD and 1.500 KWD|2000 JPY||P-1 120.00 USD 2 March 2026 89.50 USD|I-1 5000 JPY 3000 JPY|"
+	if got := casedesk.Render(body, ctx); got != want {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+	if got := casedesk.Render("[{{payment.amount}}{{invoice.balance}}{{refund.amount}}]", casedesk.MacroContext{}); got != "[]" {
+		t.Errorf("a case without money renders %q", got)
+	}
+	if got := casedesk.Render("{{dispute.amount}}", casedesk.MacroContext{Case: dispute}); got != "12.00 USD" {
+		t.Errorf("dispute.amount = %q", got)
+	}
+	if _, err := casedesk.CheckMacro(casedesk.Macro{Name: "Refund", Body: body}); err != nil {
+		t.Errorf("the amount placeholders are refused: %v", err)
+	}
+	_, err := casedesk.CheckMacro(casedesk.Macro{Name: "Refund", Body: "{{refund.amonut}}"})
+	wantFields(t, err, "body")
+}
+
 func TestMacroCommands(t *testing.T) {
 	m := casedesk.Macro{Actions: casedesk.MacroActions{Category: "billing", Priority: casedesk.PriorityHigh, Resolve: casedesk.OutcomeAnswered}}
 	want := []casedesk.Command{casedesk.SetCategory{Category: "billing"}, casedesk.SetPriority{Priority: casedesk.PriorityHigh},

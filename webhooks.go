@@ -261,6 +261,25 @@ type WebhookClaim struct {
 	Endpoint WebhookEndpoint
 }
 
+// Pages of the delivery log.
+const (
+	DefaultWebhookDeliveries = 50
+	MaxWebhookDeliveries     = 200
+)
+
+// ParseWebhookDeliveryLimit reads the delivery log's ?limit= ("" is the
+// default).
+func ParseWebhookDeliveryLimit(raw string) (int, error) {
+	if raw == "" {
+		return DefaultWebhookDeliveries, nil
+	}
+	n, ok := parseSmallInt(raw)
+	if !ok || n < 1 || n > MaxWebhookDeliveries {
+		return 0, Invalid("limit", "must be a whole number from 1 to %d", MaxWebhookDeliveries)
+	}
+	return n, nil
+}
+
 // WebhookAttempt is one try of a delivery.
 type WebhookAttempt struct {
 	Attempt    int       `json:"attempt"`
@@ -278,26 +297,88 @@ type WebhookOutcome struct {
 	Duration   time.Duration
 	// RetryFirst is the first retry's delay (0: DefaultWebhookRetry).
 	RetryFirst time.Duration
+	// RetryFor is how long a delivery is retried and an endpoint may fail
+	// before it is disabled (0: WebhookRetryFor).
+	RetryFor time.Duration
+}
+
+// Window is how long a delivery is retried, and an endpoint may fail every
+// attempt before it is disabled.
+func (o WebhookOutcome) Window() time.Duration { return positiveOr(o.RetryFor, WebhookRetryFor) }
+
+func positiveOr(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
 }
 
 // OK reports whether the attempt succeeded: a 2xx.
 func (o WebhookOutcome) OK() bool { return o.StatusCode >= 200 && o.StatusCode < 300 && o.Error == "" }
 
 // WebhookNext decides what follows a failed attempt of a delivery created at
-// created: the time of the next attempt, or give up (false) once the next
-// would fall beyond WebhookRetryFor.
+// created: the time of the next attempt, and whether it is made (false once
+// it would fall beyond the retry window: the delivery gives up).
 func WebhookNext(created time.Time, attempts int, o WebhookOutcome) (time.Time, bool) {
 	next := o.At.Add(WebhookBackoff(o.RetryFirst, attempts))
-	if next.Sub(created) > WebhookRetryFor {
-		return time.Time{}, false
-	}
-	return next, true
+	return next, next.Sub(created) <= o.Window()
 }
 
 // WebhookShouldDisable reports whether an endpoint failing since since is
-// disabled at now.
-func WebhookShouldDisable(since *time.Time, now time.Time) bool {
-	return since != nil && now.Sub(*since) >= WebhookRetryFor
+// disabled after failed attempt o, whose delivery is retried at next (retried
+// false: it gave up): once it has failed for the whole retry window, or would
+// have by the attempt its delivery no longer gets.
+func WebhookShouldDisable(since *time.Time, o WebhookOutcome, next time.Time, retried bool) bool {
+	if since == nil {
+		return false
+	}
+	return o.At.Sub(*since) >= o.Window() || (!retried && next.Sub(*since) > o.Window())
+}
+
+// WebhookDisabledReason says why an endpoint was disabled.
+func WebhookDisabledReason(window time.Duration) string {
+	return "every delivery failed for " + humanDuration(window)
+}
+
+// humanDuration writes whole days as "3 days", anything else as Go does.
+func humanDuration(d time.Duration) string {
+	switch day := 24 * time.Hour; {
+	case d == day:
+		return "1 day"
+	case d > day && d%day == 0:
+		return fmt.Sprintf("%d days", d/day)
+	}
+	return d.String()
+}
+
+// WebhookEnableRequest is the optional body of POST
+// /v1/webhooks/endpoints/{id}/enable.
+type WebhookEnableRequest struct {
+	// RedeliverFailed also sends again, with the same event IDs, the
+	// deliveries that gave up while the endpoint was failing.
+	RedeliverFailed bool `json:"redeliver_failed"`
+}
+
+// WebhookEnableResult is what enabling an endpoint did: the endpoint, its failure
+// window reset, and how many deliveries are due now: those that were waiting
+// (Pending) and, when asked, those that had given up since it began to fail
+// (Redelivered). Failed counts the deliveries that gave up and were left as
+// they are; each can be redelivered on its own.
+type WebhookEnableResult struct {
+	Endpoint    WebhookEndpoint `json:"endpoint"`
+	Pending     int             `json:"pending"`
+	Redelivered int             `json:"redelivered"`
+	Failed      int             `json:"failed"`
+}
+
+// WebhookDisabledNotice is what the admins are told when an endpoint is
+// disabled: which one, why, what waits for it, and who they are.
+type WebhookDisabledNotice struct {
+	Endpoint  WebhookEndpoint
+	Pending   int // deliveries waiting for the endpoint to be enabled again
+	Failed    int // deliveries that gave up while it was failing
+	LastError string
+	Admins    []Recipient
 }
 
 // NewWebhookSecret returns a new signing secret.

@@ -132,8 +132,24 @@ func TestWebhookRetriesBackOffForThreeDays(t *testing.T) {
 	}
 	t.Logf("%d attempts over %v", attempts, at.Sub(created))
 	since := created
-	if WebhookShouldDisable(&since, created.Add(71*time.Hour)) || !WebhookShouldDisable(&since, created.Add(72*time.Hour)) {
+	failed := func(at time.Duration) WebhookOutcome { return WebhookOutcome{At: created.Add(at), StatusCode: 500} }
+	if WebhookShouldDisable(&since, failed(71*time.Hour), created.Add(72*time.Hour), true) ||
+		!WebhookShouldDisable(&since, failed(72*time.Hour), created.Add(78*time.Hour), true) {
 		t.Error("an endpoint is disabled after exactly three days of failures")
+	}
+	if !WebhookShouldDisable(&since, failed(69*time.Hour), created.Add(75*time.Hour), false) {
+		t.Error("a delivery that gives up after failing all along does not disable its endpoint")
+	}
+	later := created.Add(70 * time.Hour)
+	if WebhookShouldDisable(&later, failed(71*time.Hour), created.Add(75*time.Hour), false) {
+		t.Error("an endpoint failing for an hour is disabled because an old delivery gave up")
+	}
+	short := WebhookOutcome{At: created.Add(2 * time.Second), StatusCode: 500, RetryFor: 2 * time.Second}
+	if !WebhookShouldDisable(&since, short, short.At.Add(time.Second), true) {
+		t.Error("a configured window of 2s does not disable after 2s")
+	}
+	if got := WebhookDisabledReason(WebhookRetryFor); got != "every delivery failed for 3 days" {
+		t.Errorf("reason %q", got)
 	}
 	e := WebhookEndpoint{Secret: "new", PreviousSecret: "old"}
 	until := created.Add(WebhookRotationOverlap)
@@ -143,5 +159,18 @@ func TestWebhookRetriesBackOffForThreeDays(t *testing.T) {
 	}
 	if got := e.Secrets(until); len(got) != 1 || got[0] != "new" {
 		t.Errorf("after a rotation: %v, want the new secret", got)
+	}
+}
+
+func TestWebhookDeliveryLimit(t *testing.T) {
+	for raw, want := range map[string]int{"": DefaultWebhookDeliveries, "1": 1, "200": 200} {
+		if n, err := ParseWebhookDeliveryLimit(raw); err != nil || n != want {
+			t.Errorf("limit %q: %d, %v; want %d", raw, n, err, want)
+		}
+	}
+	for _, raw := range []string{"0", "201", "-1", "ten", "1e2", "99999999999"} {
+		if _, err := ParseWebhookDeliveryLimit(raw); ErrorCode(err) != EINVALID {
+			t.Errorf("limit %q: %v, want invalid", raw, err)
+		}
 	}
 }

@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -20,6 +19,7 @@ type WebhookStore interface {
 	RotateWebhookSecret(ctx context.Context, id, secret string, until time.Time) (casedesk.WebhookEndpoint, error)
 	WebhookDeliveries(ctx context.Context, endpointID string, limit int) ([]casedesk.WebhookDelivery, error)
 	RedeliverWebhook(ctx context.Context, id string) (casedesk.WebhookDelivery, error)
+	EnableWebhookEndpoint(ctx context.Context, id string, redeliverFailed bool) (casedesk.WebhookEnableResult, error)
 }
 
 // CaseView shows a case as the API does; webhook payloads carry it.
@@ -93,14 +93,10 @@ func (s *Server) rotateWebhookSecret(c *gin.Context) {
 }
 
 func (s *Server) listWebhookDeliveries(c *gin.Context) {
-	limit := 50
-	if v := c.Query("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 200 {
-			writeError(c, casedesk.Invalid("limit", "must be a whole number from 1 to 200"))
-			return
-		}
-		limit = n
+	limit, err := casedesk.ParseWebhookDeliveryLimit(c.Query("limit"))
+	if err != nil {
+		writeError(c, err)
+		return
 	}
 	items, err := s.Webhooks.WebhookDeliveries(c.Request.Context(), c.Param("id"), limit)
 	if err != nil {
@@ -118,4 +114,23 @@ func (s *Server) redeliverWebhook(c *gin.Context) {
 	}
 	logger(c).Info("webhook redelivery queued", "delivery_id", d.ID, "event_id", d.EventID)
 	c.JSON(http.StatusAccepted, d)
+}
+
+// enableWebhookEndpoint enables an endpoint again (one the dispatcher
+// disabled, or one failing): its failure window starts afresh and what
+// waited for it is sent now; with redeliver_failed, also what gave up while
+// it was failing.
+func (s *Server) enableWebhookEndpoint(c *gin.Context) {
+	var req casedesk.WebhookEnableRequest
+	if !bind(c, &req, true) {
+		return
+	}
+	res, err := s.Webhooks.EnableWebhookEndpoint(c.Request.Context(), c.Param("id"), req.RedeliverFailed)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	logger(c).Info("webhook endpoint enabled", "endpoint_id", res.Endpoint.ID, "pending", res.Pending,
+		"redelivered", res.Redelivered, "failed", res.Failed)
+	c.JSON(http.StatusOK, res)
 }

@@ -17,7 +17,7 @@ type MacroStore interface {
 	MacroUsage(ctx context.Context) ([]casedesk.Macro, error)
 	UpdateMacro(ctx context.Context, m casedesk.Macro) (casedesk.Macro, error)
 	DeleteMacro(ctx context.Context, id string) error
-	RecordMacroUse(ctx context.Context, id, caseID, userID string) error
+	RecordMacroUse(ctx context.Context, id, caseID, userID, updateID string) error
 }
 
 func (s *Server) listMacros(c *gin.Context) {
@@ -118,7 +118,30 @@ func (s *Server) renderMacro(c *gin.Context) (casedesk.Macro, string, bool) {
 		writeError(c, err)
 		return m, "", false
 	}
-	return m, casedesk.Render(m.Body, casedesk.MacroContext{Case: cs, Customer: cu, Agent: currentUser(c)}), true
+	mc := casedesk.MacroContext{Case: cs, Customer: cu, Agent: currentUser(c)}
+	if mc.Payment, err = balanceOf(ctx, casedesk.MacroPaymentID(cs), s.Customers.PaymentBalance); err == nil {
+		mc.Invoice, err = balanceOf(ctx, casedesk.MacroInvoiceID(cs), s.Customers.InvoiceBalance)
+	}
+	if err != nil {
+		writeError(c, err)
+		return m, "", false
+	}
+	return m, casedesk.Render(m.Body, mc), true
+}
+
+// balanceOf reads the balance of payment or invoice id for a macro: nil
+// when the case names none, or names one the records do not hold.
+func balanceOf[T any](ctx context.Context, id string, read func(context.Context, string) (T, error)) (*T, error) {
+	if id == "" {
+		return nil, nil
+	}
+	b, err := read(ctx, id)
+	if casedesk.ErrorCode(err) == casedesk.ENOTFOUND {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	return &b, nil
 }
 
 func (s *Server) previewMacro(c *gin.Context) {
@@ -136,7 +159,10 @@ func (s *Server) previewMacro(c *gin.Context) {
 // applyMacro sends the macro's commands to the case one by one as the
 // caller, exactly as the actions by hand: each is decided by the case rules
 // and lands in the timeline and the email as it would. A refused command
-// stops there; the ones before it stay done, as they would by hand.
+// stops there; the ones before it stay done, as they would by hand. With an
+// Idempotency-Key each command is an update whose ID the key and its place
+// make (casedesk.MacroUpdateID), so a retry that reaches the case again,
+// through any replica, does nothing twice and is counted once.
 func (s *Server) applyMacro(c *gin.Context) {
 	m, body, ok := s.renderMacro(c)
 	if !ok {
@@ -147,14 +173,15 @@ func (s *Server) applyMacro(c *gin.Context) {
 	user := currentUser(c)
 	id := caseID(c)
 	var cs casedesk.Case
-	for _, cmd := range m.Commands(body) {
+	key := updateID(c)
+	for i, cmd := range m.Commands(body) {
 		var err error
-		if cs, err = s.Cases.Act(ctx, id, cmd, user.Actor(), ""); err != nil {
+		if cs, err = s.Cases.Act(ctx, id, cmd, user.Actor(), casedesk.MacroUpdateID(key, i)); err != nil {
 			writeError(c, err)
 			return
 		}
 	}
-	if err := s.Macros.RecordMacroUse(ctx, m.ID, id, user.ID); err != nil {
+	if err := s.Macros.RecordMacroUse(ctx, m.ID, id, user.ID, key); err != nil {
 		// The case changed; only the count is missing.
 		logger(c).Warn("counting a macro's use failed", "macro_id", m.ID, "case_id", id, "error", err)
 	}

@@ -65,6 +65,9 @@ type Config struct {
 	// Outgoing webhooks.
 	WebhookWorkers int           // CASEDESK_WEBHOOK_WORKERS: concurrent webhook deliveries per worker
 	WebhookRetry   time.Duration // CASEDESK_WEBHOOK_RETRY: delay before a failed delivery's first retry, doubling after
+	// CASEDESK_WEBHOOK_RETRY_FOR: how long a delivery is retried and an
+	// endpoint may fail every attempt before it is disabled.
+	WebhookRetryFor time.Duration
 }
 
 // Defaults.
@@ -255,7 +258,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		c.MetricsAddr = ""
 	}
 	c.OTLPTraces = get("OTEL_EXPORTER_OTLP_ENDPOINT", "") != "" || get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "") != ""
-	c.WebhookWorkers, c.WebhookRetry = 4, casedesk.DefaultWebhookRetry
+	c.WebhookWorkers, c.WebhookRetry, c.WebhookRetryFor = 4, casedesk.DefaultWebhookRetry, casedesk.WebhookRetryFor
 	if v := get("CASEDESK_WEBHOOK_WORKERS", ""); v != "" {
 		if n, err := strconv.Atoi(v); err != nil || n < 1 || n > 64 {
 			errs = append(errs, "CASEDESK_WEBHOOK_WORKERS must be a whole number from 1 to 64")
@@ -268,6 +271,13 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			errs = append(errs, "CASEDESK_WEBHOOK_RETRY must be a duration from 100ms to 1h, such as 30s")
 		} else {
 			c.WebhookRetry = d
+		}
+	}
+	if v := get("CASEDESK_WEBHOOK_RETRY_FOR", ""); v != "" {
+		if d, err := time.ParseDuration(v); err != nil || d < time.Second || d > 30*24*time.Hour {
+			errs = append(errs, "CASEDESK_WEBHOOK_RETRY_FOR must be a duration from 1s to 720h, such as 72h")
+		} else {
+			c.WebhookRetryFor = d
 		}
 	}
 	if c.AdminToken != "" && len(c.AdminToken) < 16 {

@@ -25,7 +25,7 @@ var variables = []string{
 	"CASEDESK_RATE_CUSTOMER_LINK", "CASEDESK_RATE_INBOUND", "CASEDESK_TRUSTED_PROXIES",
 	"CASEDESK_SESSION_IDLE", "CASEDESK_SESSION_MAX", "CASEDESK_ALERTS_CONFIG", "CASEDESK_OUTBOX_CUSTOMER_WORKERS",
 	"CASEDESK_OUTBOX_STAFF_WORKERS", "CASEDESK_OUTBOX_LEASE", "CASEDESK_OUTBOX_WARN_AFTER",
-	"CASEDESK_WEBHOOK_WORKERS", "CASEDESK_WEBHOOK_RETRY",
+	"CASEDESK_WEBHOOK_WORKERS", "CASEDESK_WEBHOOK_RETRY", "CASEDESK_WEBHOOK_RETRY_FOR",
 }
 
 // setEnv empties every variable of the configuration (an empty variable
@@ -74,6 +74,7 @@ func defaults() config.Config {
 		OutboxWarnAfter:   5 * time.Minute,
 		WebhookWorkers:    4,
 		WebhookRetry:      30 * time.Second,
+		WebhookRetryFor:   72 * time.Hour,
 	}
 }
 
@@ -146,6 +147,7 @@ func TestEachVariableIsRead(t *testing.T) {
 		{map[string]string{"CASEDESK_OUTBOX_CUSTOMER_WORKERS": "8", "CASEDESK_OUTBOX_STAFF_WORKERS": "3"}, func(c *config.Config) { c.CustomerWorkers, c.StaffWorkers = 8, 3 }},
 		{map[string]string{"CASEDESK_OUTBOX_LEASE": "30s", "CASEDESK_OUTBOX_WARN_AFTER": "2m"}, func(c *config.Config) { c.OutboxLease, c.OutboxWarnAfter = 30*time.Second, 2*time.Minute }},
 		{map[string]string{"CASEDESK_WEBHOOK_WORKERS": "8", "CASEDESK_WEBHOOK_RETRY": "250ms"}, func(c *config.Config) { c.WebhookWorkers, c.WebhookRetry = 8, 250*time.Millisecond }},
+		{map[string]string{"CASEDESK_WEBHOOK_RETRY_FOR": "2s"}, func(c *config.Config) { c.WebhookRetryFor = 2 * time.Second }},
 		// Surrounding space is ignored, and a blank variable is unset.
 		{map[string]string{"TEMPORAL_NAMESPACE": "  billing\n", "CASEDESK_HTTP_ADDR": "   "}, func(c *config.Config) { c.TemporalNamespace = "billing" }},
 	}
@@ -200,6 +202,7 @@ func TestBadValuesAreRefusedNamingTheVariable(t *testing.T) {
 			[]string{"CASEDESK_WAITING_REMINDER", "CASEDESK_WAITING_TIMEOUT"}},
 		{map[string]string{"CASEDESK_LOG_LEVEL": "loud"}, []string{"CASEDESK_LOG_LEVEL"}},
 		{map[string]string{"CASEDESK_WEBHOOK_WORKERS": "0", "CASEDESK_WEBHOOK_RETRY": "1ms"}, []string{"CASEDESK_WEBHOOK_WORKERS", "CASEDESK_WEBHOOK_RETRY"}},
+		{map[string]string{"CASEDESK_WEBHOOK_RETRY_FOR": "10ms"}, []string{"CASEDESK_WEBHOOK_RETRY_FOR"}},
 		{map[string]string{"CASEDESK_LOG_FORMAT": "xml"}, []string{"CASEDESK_LOG_FORMAT"}},
 		{map[string]string{"CASEDESK_ADMIN_TOKEN": "short-token"}, []string{"CASEDESK_ADMIN_TOKEN"}},
 		{map[string]string{"CASEDESK_ENV": "staging"}, []string{"CASEDESK_ENV"}},

@@ -77,3 +77,62 @@ func TestAMacroRepliesAndResolvesAsByHand(t *testing.T) {
 		expectProblem(t, s.call("POST", "/v1/cases/"+id+"/macros/"+macro+"/apply", agent, nil), http.StatusConflict, "")
 	})
 }
+
+func TestAMacroWritesAmountsForTheirCurrencyAndARetriedApplyRepliesOnce(t *testing.T) {
+	s := startSystem(t, casedesk.DefaultRules())
+	agent, supervisor := s.as(casedesk.RoleAgent), s.as(casedesk.RoleSupervisor)
+	p := s.payment("120.00", "USD")
+	id := s.openVerified()
+	expect(t, s.call("POST", "/v1/cases/"+id+"/refunds", agent, refundBody(p, "40.00")), http.StatusOK)
+	eventually(t, 10*time.Second, "the refund to be posted", func() bool {
+		mv, _ := s.call("GET", "/v1/cases/"+id, agent, nil).body["movements"].([]any)
+		return len(mv) == 1 && mv[0].(map[string]any)["status"] == casedesk.MovementPosted
+	})
+	body := "We refunded {{refund.amount}} of your payment {{payment.id}} of {{payment.amount}} made on {{payment.date}}; " +
+		"{{payment.refundable}} of it can still be refunded. Refunded on this case: {{refund.total}}.{{invoice.balance}}"
+	r := s.call("POST", "/v1/macros", supervisor, map[string]any{"name": "Refund posted", "body": body, "shared": true})
+	expect(t, r, http.StatusCreated)
+	macro := r.body["id"].(string)
+	want := "We refunded 40.00 USD of your payment " + p.ID + " of 120.00 USD made on " + p.PaidAt.UTC().Format("2 January 2006") +
+		"; 80.00 USD of it can still be refunded. Refunded on this case: 40.00 USD."
+	r = s.call("POST", "/v1/cases/"+id+"/macros/"+macro+"/preview", agent, nil)
+	expect(t, r, http.StatusOK)
+	if r.body["body"] != want {
+		t.Fatalf("preview\n%q, want\n%q", r.body["body"], want)
+	}
+	expectProblem(t, s.call("POST", "/v1/macros", supervisor, map[string]any{"name": "Typo", "body": "{{refund.amonut}}"}),
+		http.StatusUnprocessableEntity, "body")
+
+	apply := func() response {
+		return s.call("POST", "/v1/cases/"+id+"/macros/"+macro+"/apply", agent, nil, "Idempotency-Key", "macro-refund-1")
+	}
+	first := apply()
+	expect(t, first, http.StatusOK)
+	// The API that applied it stopped before it kept its answer: the key is
+	// still in progress, so the retry runs again, and its updates are the
+	// first one's.
+	tag, err := s.db.Pool.Exec(context.Background(), `UPDATE idempotency_keys SET status_code = NULL, response = NULL
+		WHERE actor_id = $1 AND key = 'macro-refund-1'`, s.users[casedesk.RoleAgent].ID)
+	if err != nil || tag.RowsAffected() != 1 {
+		t.Fatalf("resetting the key: %v, %d rows", err, tag.RowsAffected())
+	}
+	again := apply()
+	expect(t, again, http.StatusOK)
+	if again.header.Get("Idempotent-Replayed") != "" {
+		t.Fatal("the retry was replayed from the store; it should have reached the case again")
+	}
+	if third := apply(); third.header.Get("Idempotent-Replayed") != "true" || string(third.raw) != string(again.raw) {
+		t.Errorf("the third apply was not the kept answer: %s", third.raw)
+	}
+	replies := s.eventsOf(id)["replied"]
+	if len(replies) != 1 || replies[0]["data"].(map[string]any)["body"] != want {
+		t.Fatalf("%d replies in the timeline, want one with the rendered text: %v", len(replies), replies)
+	}
+	report := s.call("GET", "/v1/reports/macros", supervisor, nil)
+	expect(t, report, http.StatusOK)
+	for _, it := range report.body["items"].([]any) {
+		if m := it.(map[string]any); m["id"] == macro && m["uses"] != float64(1) {
+			t.Errorf("the macro counted %v uses, want one", m["uses"])
+		}
+	}
+}

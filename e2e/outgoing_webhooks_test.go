@@ -3,10 +3,12 @@ package e2e_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -14,17 +16,21 @@ import (
 
 	"github.com/casedesk/casedesk"
 	"github.com/casedesk/casedesk/api"
+	"github.com/casedesk/casedesk/mail"
 	"github.com/casedesk/casedesk/outbox"
 	"github.com/casedesk/casedesk/postgres"
+	"github.com/casedesk/casedesk/sendgridfake"
 	"github.com/casedesk/casedesk/webhook"
 )
 
 // startWebhookDispatcher sends the system's webhooks as `casedesk worker`
-// does, with retries a tenth of a second apart at first.
-func startWebhookDispatcher(t testing.TB, db *postgres.DB, log *slog.Logger) {
+// does, with retries a tenth of a second apart at first, for retryFor (0:
+// three days); capture keeps the admins' email as captured (no SendGrid).
+func startWebhookDispatcher(t testing.TB, db *postgres.DB, log *slog.Logger, retryFor time.Duration, capture bool) {
 	t.Helper()
 	db.WebhookView = api.CaseView
-	d := &outbox.WebhookDispatcher{Store: db, Log: log, Poll: 50 * time.Millisecond, RetryFirst: 100 * time.Millisecond}
+	d := &outbox.WebhookDispatcher{Store: db, Log: log, Poll: 50 * time.Millisecond, RetryFirst: 100 * time.Millisecond,
+		RetryFor: retryFor, Capture: capture}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { _ = d.Run(ctx); close(done) }()
@@ -101,6 +107,26 @@ type hookEvent struct {
 }
 
 func always(code int) func(int) int { return func(int) int { return code } }
+
+// newDownReceiver is a receiver that answers 503 while it is down, as it
+// is at first, and 200 once setDown(false).
+func newDownReceiver(t *testing.T) (rc *receiver, setDown func(bool)) {
+	var mu sync.Mutex
+	down := true
+	rc = newReceiver(t, func(int) int {
+		mu.Lock()
+		defer mu.Unlock()
+		if down {
+			return http.StatusServiceUnavailable
+		}
+		return http.StatusOK
+	})
+	return rc, func(d bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		down = d
+	}
+}
 
 // endpoint registers url for events as the admin and returns its ID and secret.
 func (s *system) endpoint(url string, events ...string) (id, secret string) {
@@ -255,16 +281,7 @@ func TestAFailingReceiverGetsTheThirdAttemptWithTheSameEventID(t *testing.T) {
 
 func TestAnEndpointDownForAWholeCaseGetsEveryEventOnceItIsBack(t *testing.T) {
 	s := startSystem(t, casedesk.Rules{ReopenWindow: time.Hour})
-	var mu sync.Mutex
-	down := true
-	rc := newReceiver(t, func(int) int {
-		mu.Lock()
-		defer mu.Unlock()
-		if down {
-			return http.StatusServiceUnavailable
-		}
-		return http.StatusOK
-	})
+	rc, setDown := newDownReceiver(t)
 	id, _ := s.endpoint(rc.URL, "*")
 	agent := s.as(casedesk.RoleAgent)
 	caseID := s.openAssigned()
@@ -313,9 +330,7 @@ func TestAnEndpointDownForAWholeCaseGetsEveryEventOnceItIsBack(t *testing.T) {
 		t.Fatalf("%d events accepted while the endpoint was down", n)
 	}
 
-	mu.Lock()
-	down = false
-	mu.Unlock()
+	setDown(false)
 	var events map[string]hookEvent
 	eventually(t, 20*time.Second, "every event once the endpoint is back", func() bool {
 		events = rc.accepted(t)
@@ -335,5 +350,133 @@ func TestAnEndpointDownForAWholeCaseGetsEveryEventOnceItIsBack(t *testing.T) {
 	}
 	if got[casedesk.HookCaseOpened] != 1 || got[casedesk.HookCaseClosed] != 1 || got[casedesk.HookCaseReopened] != 1 {
 		t.Errorf("received %v; want one each of case.opened, case.reopened and case.closed", got)
+	}
+}
+
+// TestAnEndpointFailingForItsWindowIsDisabledTheAdminsToldAndItIsEnabledAgain
+// runs with a retry window of 2 s instead of three days.
+func TestAnEndpointFailingForItsWindowIsDisabledTheAdminsToldAndItIsEnabledAgain(t *testing.T) {
+	fake := sendgridfake.New("SG.hooks-key")
+	srv := httptest.NewServer(fake.Handler())
+	t.Cleanup(srv.Close)
+	s := startSystemWith(t, casedesk.DefaultRules(), systemOptions{
+		mailer: mail.NewSender("SG.hooks-key", srv.URL, 5*time.Second), webhookRetryFor: 2 * time.Second})
+	ctx := context.Background()
+	admins := []string{s.users[casedesk.RoleAdmin].Email}
+	for i, active := range []bool{true, false} {
+		u, err := s.db.CreateUser(ctx, casedesk.User{ID: casedesk.NewID(casedesk.PrefixUser, 8), Name: fmt.Sprintf("Admin %d", i),
+			Email: fmt.Sprintf("admin%d-%s@casedesk.test", i, randomHex(3)), Role: casedesk.RoleAdmin}, casedesk.HashToken(casedesk.NewToken()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if active {
+			admins = append(admins, u.Email)
+		} else if _, err := s.db.Pool.Exec(ctx, `UPDATE users SET deactivated_at = now() WHERE id = $1`, u.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	slices.Sort(admins)
+
+	rc, setDown := newDownReceiver(t)
+	id, secret := s.endpoint(rc.URL, casedesk.HookCaseOpened)
+	admin := s.as(casedesk.RoleAdmin)
+	s.openAssigned()
+	eventually(t, 10*time.Second, "the first attempt to fail", func() bool { return len(rc.requests()) > 0 })
+	s.openAssigned()
+
+	var e response
+	eventually(t, 20*time.Second, "the endpoint to be disabled", func() bool {
+		e = s.call("GET", "/v1/webhooks/endpoints/"+id, admin, nil)
+		return e.body["status"] == casedesk.WebhookDisabled
+	})
+	if e.body["disabled_at"] == nil || e.body["disabled_reason"] != "every delivery failed for 2s" || e.body["failing_since"] == nil {
+		t.Errorf("disabled endpoint %s", e.raw)
+	}
+	failedIDs := map[string]bool{}
+	for _, d := range rc.requests() {
+		failedIDs[d.eventID] = true
+	}
+	if len(failedIDs) != 2 {
+		t.Fatalf("the receiver was tried with %d events, want the 2 case.opened", len(failedIDs))
+	}
+
+	t.Run("every active admin is emailed once, in one request", func(t *testing.T) {
+		var alerts []sendgridfake.Accepted
+		eventually(t, 20*time.Second, "the admins' email", func() bool {
+			alerts = alerts[:0]
+			for _, a := range fake.Accepted() {
+				if a.Mail.CustomArgs[mail.ArgKind] == mail.KindWebhookDisabled {
+					alerts = append(alerts, a)
+				}
+			}
+			return len(alerts) > 0
+		})
+		if len(alerts) != 1 {
+			t.Fatalf("%d requests tell the admins, want one", len(alerts))
+		}
+		var to []string
+		for _, p := range alerts[0].Mail.Personalizations {
+			for _, r := range p.To {
+				to = append(to, r.Email)
+			}
+		}
+		slices.Sort(to)
+		if !slices.Equal(to, admins) {
+			t.Errorf("sent to %v, want the active admins %v, one personalization each", to, admins)
+		}
+		text := ""
+		for _, c := range alerts[0].Mail.Content {
+			if c.Type == "text/plain" {
+				text = c.Value
+			}
+		}
+		for _, want := range []string{id, rc.URL, "POST /v1/webhooks/endpoints/" + id + "/enable", "HTTP 503"} {
+			if !strings.Contains(text, want) || !strings.Contains(alerts[0].Mail.Subject, id) {
+				t.Errorf("the email lacks %q: %q\n%s", want, alerts[0].Mail.Subject, text)
+			}
+		}
+	})
+
+	t.Run("a disabled endpoint takes no new event", func(t *testing.T) {
+		before := len(s.call("GET", "/v1/webhooks/endpoints/"+id+"/deliveries", admin, nil).body["items"].([]any))
+		caseID := s.openAssigned()
+		// The case's projection, which would have queued the delivery, is in.
+		eventually(t, 10*time.Second, "the case to be projected", func() bool {
+			return s.call("GET", "/v1/cases/"+caseID, admin, nil).status == http.StatusOK
+		})
+		if after := len(s.call("GET", "/v1/webhooks/endpoints/"+id+"/deliveries", admin, nil).body["items"].([]any)); after != before {
+			t.Errorf("%d deliveries queued for a disabled endpoint", after-before)
+		}
+	})
+
+	t.Run("only admins enable, an endpoint that exists, with a body that makes sense", func(t *testing.T) {
+		for _, role := range []casedesk.Role{casedesk.RoleAgent, casedesk.RoleSupervisor, casedesk.RoleIntegration} {
+			expectProblem(t, s.call("POST", "/v1/webhooks/endpoints/"+id+"/enable", s.as(role), nil), http.StatusForbidden, "")
+		}
+		expectProblem(t, s.call("POST", "/v1/webhooks/endpoints/WH-NOSUCH/enable", admin, nil), http.StatusNotFound, "")
+		expectProblem(t, s.call("POST", "/v1/webhooks/endpoints/"+id+"/enable", admin, map[string]any{"redeliver_failed": "yes"}),
+			http.StatusUnprocessableEntity, "redeliver_failed")
+	})
+
+	setDown(false)
+	r := s.call("POST", "/v1/webhooks/endpoints/"+id+"/enable", admin, map[string]any{"redeliver_failed": true})
+	expect(t, r, http.StatusOK)
+	ep, _ := r.body["endpoint"].(map[string]any)
+	if ep["status"] != casedesk.WebhookEnabled || ep["failing_since"] != nil || ep["disabled_at"] != nil ||
+		r.body["pending"].(float64)+r.body["redelivered"].(float64) != 2 || r.body["failed"] != float64(0) {
+		t.Fatalf("enable: %s; want enabled afresh with both events due", r.raw)
+	}
+	var events map[string]hookEvent
+	eventually(t, 10*time.Second, "both events once the endpoint is enabled", func() bool {
+		events = rc.accepted(t)
+		return len(events) == 2
+	})
+	for eventID, ev := range events {
+		if !failedIDs[eventID] || ev.Type != casedesk.HookCaseOpened {
+			t.Errorf("received %s %s; want the same event IDs as the failed attempts %v", ev.Type, eventID, failedIDs)
+		}
+		if err := webhook.Verify(secret, ev.delivery.signature, ev.delivery.body, time.Minute); err != nil {
+			t.Errorf("%s: %v", eventID, err)
+		}
 	}
 }

@@ -175,12 +175,19 @@ func Render(kind string, data TemplateData) (subject, text, html string, err err
 		v.Money = casedesk.Money{Amount: data.Amount, Currency: data.Currency}.String()
 	}
 
+	return t.execute(kind, &v, func(subject string) { v.Subject = subject })
+}
+
+// execute renders the "subject", "text" and "html" templates of kind with
+// v, telling setSubject the subject (on one line, whatever the data held)
+// before the bodies are rendered.
+func (t kindTemplates) execute(kind string, v any, setSubject func(string)) (subject, text, html string, err error) {
 	var b bytes.Buffer
 	if err := t.text.ExecuteTemplate(&b, "subject", v); err != nil {
 		return "", "", "", fmt.Errorf("mail: rendering the subject of %s: %w", kind, err)
 	}
-	subject = strings.Join(strings.Fields(b.String()), " ") // one line, whatever the data held
-	v.Subject = subject
+	subject = strings.Join(strings.Fields(b.String()), " ")
+	setSubject(subject)
 
 	b.Reset()
 	if err := t.text.ExecuteTemplate(&b, "text", v); err != nil {

@@ -362,10 +362,16 @@ func Digest(held []casedesk.Message, now time.Time) (casedesk.Message, error) {
 	sum := sha256.Sum256([]byte(strings.Join(keys, ",")))
 	r := held[0]
 	key := fmt.Sprintf("digest/%s/%s", strings.ToLower(r.Recipient), hex.EncodeToString(sum[:8]))
-	idSum := sha256.Sum256([]byte(key))
-	return casedesk.Message{ID: "M-" + strings.ToUpper(hex.EncodeToString(idSum[:8])), Kind: casedesk.MailDigest,
+	return casedesk.Message{ID: messageID(key), Kind: casedesk.MailDigest,
 		Audience: LaneStaff, Recipient: r.Recipient, RecipientName: r.RecipientName, UserID: r.UserID, DedupeKey: key,
 		Subject: subject, Text: text, HTML: html, Status: casedesk.MessagePending, CreatedAt: now}, nil
+}
+
+// messageID is the outbox ID of the message with dedupe key key, as the
+// case workflows derive theirs: the same key is always the same message.
+func messageID(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return "M-" + strings.ToUpper(hex.EncodeToString(sum[:8]))
 }
 
 // batches splits claimed messages into the requests they were sent in.

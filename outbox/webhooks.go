@@ -9,18 +9,23 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
 
 	"github.com/casedesk/casedesk"
+	"github.com/casedesk/casedesk/mail"
 	"github.com/casedesk/casedesk/webhook"
 )
 
 // WebhookStore claims due webhook deliveries and records their attempts.
 type WebhookStore interface {
 	ClaimWebhookDeliveries(ctx context.Context, n int, lease time.Duration) ([]casedesk.WebhookClaim, error)
-	RecordWebhookAttempt(ctx context.Context, d casedesk.WebhookClaim, o casedesk.WebhookOutcome) (bool, error)
+	// RecordWebhookAttempt records o; when it disables the endpoint, the
+	// messages alert makes of the notice are queued in the same transaction.
+	RecordWebhookAttempt(ctx context.Context, d casedesk.WebhookClaim, o casedesk.WebhookOutcome,
+		alert func(casedesk.WebhookDisabledNotice) ([]casedesk.Message, error)) (bool, error)
 }
 
 // WebhookDispatcher sends webhook deliveries in the background: each due
@@ -39,12 +44,16 @@ type WebhookDispatcher struct {
 	// RetryFirst is the first retry's delay (default 30 s), doubling up to
 	// six hours per retry.
 	RetryFirst time.Duration
+	// RetryFor is how long a delivery is retried and an endpoint may fail
+	// every attempt before it is disabled (default three days).
+	RetryFor time.Duration
+	// Capture keeps the admins' email about a disabled endpoint as
+	// captured instead of sending it (no SendGrid key).
+	Capture bool
 	// Timeout is how long a receiver has (default casedesk.WebhookTimeout).
 	Timeout time.Duration
 	Log     *slog.Logger
 	Now     func() time.Time
-	// OnDisabled is told of an endpoint the dispatcher disabled.
-	OnDisabled func(endpointID string)
 
 	client *http.Client
 }
@@ -147,7 +156,9 @@ func (d *WebhookDispatcher) Deliver(ctx context.Context, c casedesk.WebhookClaim
 	d.defaults()
 	o := d.attempt(ctx, c)
 	log := d.Log.With("delivery_id", c.ID, "event_id", c.EventID, "endpoint_id", c.EndpointID, "attempt", c.Attempts)
-	disabled, err := d.Store.RecordWebhookAttempt(ctx, c, o)
+	disabled, err := d.Store.RecordWebhookAttempt(ctx, c, o, func(n casedesk.WebhookDisabledNotice) ([]casedesk.Message, error) {
+		return WebhookDisabledAlert(n, d.Capture)
+	})
 	switch {
 	case err != nil:
 		log.Warn("webhooks: record attempt (it is tried again once its claim expires)", "error", err)
@@ -157,16 +168,14 @@ func (d *WebhookDispatcher) Deliver(ctx context.Context, c casedesk.WebhookClaim
 		log.Info("webhook attempt failed", "status", o.StatusCode, "error", o.Error)
 	}
 	if disabled {
-		log.Warn("webhook endpoint disabled: every delivery failed for three days; delete it and register it again once it works")
-		if d.OnDisabled != nil {
-			d.OnDisabled(c.EndpointID)
-		}
+		log.Warn("webhook endpoint disabled and the admins emailed: "+casedesk.WebhookDisabledReason(o.Window())+
+			"; POST /v1/webhooks/endpoints/{id}/enable once it answers again", "url", c.Endpoint.URL)
 	}
 }
 
 func (d *WebhookDispatcher) attempt(ctx context.Context, c casedesk.WebhookClaim) casedesk.WebhookOutcome {
 	start := d.Now()
-	o := casedesk.WebhookOutcome{At: start, RetryFirst: d.RetryFirst}
+	o := casedesk.WebhookOutcome{At: start, RetryFirst: d.RetryFirst, RetryFor: d.RetryFor}
 	if err := casedesk.CheckWebhookURL(c.Endpoint.URL, d.Production); err != nil {
 		o.Error = "url " + err.Error()
 		return o
@@ -199,4 +208,39 @@ func (d *WebhookDispatcher) attempt(ctx context.Context, c casedesk.WebhookClaim
 		o.Error = "HTTP " + resp.Status
 	}
 	return o
+}
+
+// WebhookDisabledAlert is the email telling every admin of notice n that an
+// endpoint was disabled: one message each, all in one batch (one request to
+// SendGrid, a personalization per admin, up to its limit per request), on
+// the staff lane. Their dedupe keys name the endpoint and when it was
+// disabled, so a notice is queued once however often it is recorded.
+func WebhookDisabledAlert(n casedesk.WebhookDisabledNotice, capture bool) ([]casedesk.Message, error) {
+	e := n.Endpoint
+	if e.DisabledAt == nil {
+		return nil, fmt.Errorf("webhook endpoint %s is not disabled", e.ID)
+	}
+	data := mail.WebhookDisabledData{EndpointID: e.ID, URL: e.URL, Description: e.Description, Reason: e.DisabledReason,
+		DisabledAt: *e.DisabledAt, LastError: n.LastError, Pending: n.Pending, Failed: n.Failed}
+	if e.FailingSince != nil {
+		data.FailingSince = *e.FailingSince
+	}
+	subject, text, html, err := mail.RenderWebhookDisabled(data)
+	if err != nil {
+		return nil, err
+	}
+	status := casedesk.MessagePending
+	if capture {
+		status = casedesk.MessageCaptured
+	}
+	alert := fmt.Sprintf("%s/%s/%d", mail.KindWebhookDisabled, e.ID, e.DisabledAt.UnixMilli())
+	out := make([]casedesk.Message, 0, len(n.Admins))
+	for i, r := range n.Admins {
+		key := alert + "/" + strings.ToLower(r.Email)
+		out = append(out, casedesk.Message{ID: messageID(key),
+			Kind: mail.KindWebhookDisabled, Audience: LaneStaff, Recipient: r.Email, RecipientName: r.Name, UserID: r.UserID,
+			DedupeKey: key, Subject: subject, Text: text, HTML: html, Status: status,
+			BatchKey: fmt.Sprintf("%s/%d", alert, i/mail.MaxPersonalizations)})
+	}
+	return out, nil
 }

@@ -66,8 +66,11 @@ func (db *DB) DeleteMacro(ctx context.Context, id string) error {
 	return err
 }
 
-// RecordMacroUse counts one application of macro id on a case by a user.
-func (db *DB) RecordMacroUse(ctx context.Context, id, caseID, userID string) error {
-	_, err := db.Pool.Exec(ctx, `INSERT INTO macro_uses (macro_id, case_id, user_id) VALUES ($1, $2, $3)`, id, caseID, userID)
+// RecordMacroUse counts one application of macro id on a case by a user;
+// an application with an update ID (an Idempotency-Key) is counted once.
+func (db *DB) RecordMacroUse(ctx context.Context, id, caseID, userID, updateID string) error {
+	_, err := db.Pool.Exec(ctx, `INSERT INTO macro_uses (macro_id, case_id, user_id, update_id)
+		VALUES ($1, $2, $3, nullif($4, '')) ON CONFLICT (update_id) WHERE update_id IS NOT NULL DO NOTHING`,
+		id, caseID, userID, updateID)
 	return translate(err, "macro "+id)
 }

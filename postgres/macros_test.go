@@ -44,8 +44,9 @@ func TestMacros(t *testing.T) {
 	})
 
 	t.Run("uses are counted and the report lists the most used first", func(t *testing.T) {
-		for range 2 {
-			if err := db.RecordMacroUse(ctx, shared.ID, "C-ANY001", "U-MACROA1"); err != nil {
+		// Two applications without a key, and one retried under the same key.
+		for _, updateID := range []string{"", "", "idem-1", "idem-1"} {
+			if err := db.RecordMacroUse(ctx, shared.ID, "C-ANY001", "U-MACROA1", updateID); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -53,7 +54,7 @@ func TestMacros(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(got) != 3 || got[0].ID != shared.ID || got[0].Uses != 2 || got[1].Uses != 0 {
+		if len(got) != 3 || got[0].ID != shared.ID || got[0].Uses != 3 || got[1].Uses != 0 {
 			t.Fatalf("got %+v", got)
 		}
 	})

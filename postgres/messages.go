@@ -11,9 +11,9 @@ import (
 	"github.com/casedesk/casedesk"
 )
 
-// Recipients returns who audience is for case c: the customer, or the staff
-// of target (its users and everyone with its roles), each with the alert
-// modes they chose.
+// Recipients returns who audience is for case c: the customer, or the
+// active staff of target (its users and everyone with its roles; a
+// deactivated user gets nothing), each with the alert modes they chose.
 func (db *DB) Recipients(ctx context.Context, c casedesk.Case, audience string, target casedesk.StaffTarget) ([]casedesk.Recipient, error) {
 	if audience == casedesk.AudienceCustomer {
 		rows, err := db.Pool.Query(ctx, `SELECT email, name FROM customers WHERE id = $1`, c.CustomerID)
@@ -31,7 +31,7 @@ func (db *DB) Recipients(ctx context.Context, c casedesk.Case, audience string, 
 	rows, err := db.Pool.Query(ctx, `
 		SELECT u.id, u.email, u.name,
 			coalesce((SELECT jsonb_object_agg(p.kind, p.mode) FROM alert_preferences p WHERE p.user_id = u.id), '{}')
-		FROM users u WHERE u.id = ANY($1) OR u.role = ANY($2) ORDER BY u.id`,
+		FROM users u WHERE (u.id = ANY($1) OR u.role = ANY($2)) AND u.deactivated_at IS NULL ORDER BY u.id`,
 		nonNil(target.UserIDs), roleNames(target.Roles))
 	if err != nil {
 		return nil, err
@@ -64,6 +64,17 @@ func (db *DB) EnqueueMessages(ctx context.Context, msgs []casedesk.Message) erro
 	if len(msgs) == 0 {
 		return nil
 	}
+	return sendMessages(ctx, db.Pool, msgs)
+}
+
+// sendMessages inserts msgs on q (the pool, or a transaction they belong
+// to), skipping those whose dedupe key is there already.
+func sendMessages(ctx context.Context, q interface {
+	SendBatch(context.Context, *pgx.Batch) pgx.BatchResults
+}, msgs []casedesk.Message) error {
+	if len(msgs) == 0 {
+		return nil
+	}
 	batch := &pgx.Batch{}
 	for _, m := range msgs {
 		batch.Queue(`
@@ -74,7 +85,7 @@ func (db *DB) EnqueueMessages(ctx context.Context, msgs []casedesk.Message) erro
 			m.ID, m.CaseID, m.EventSeq, m.Kind, m.Audience, m.Recipient, m.RecipientName, m.DedupeKey,
 			m.Subject, m.Text, m.HTML, m.Status, m.BatchKey, m.ReplyTo, m.UserID)
 	}
-	return db.Pool.SendBatch(ctx, batch).Close()
+	return q.SendBatch(ctx, batch).Close()
 }
 
 const messageColumns = `id, coalesce(case_id, ''), event_seq, kind, audience, recipient, recipient_name, dedupe_key, subject,
@@ -162,6 +173,9 @@ func (db *DB) SaveCSAT(ctx context.Context, caseID string, rating int, comment s
 		var at time.Time
 		if err := tx.QueryRow(ctx, `INSERT INTO csat (case_id, rating, comment) VALUES ($1, $2, $3) RETURNING created_at`,
 			caseID, rating, comment).Scan(&at); err != nil {
+			return err
+		}
+		if err := rateFacts(ctx, tx, caseID, rating); err != nil {
 			return err
 		}
 		return db.enqueueCaseHook(ctx, tx, casedesk.HookCSATReceived, "csat/"+caseID, caseID, at,

@@ -183,8 +183,25 @@ func (db *DB) QueueDigests(ctx context.Context, every time.Duration,
 
 // SetAlertMode records how user userID takes alerts of kind.
 func (db *DB) SetAlertMode(ctx context.Context, userID, kind, mode string) error {
-	_, err := db.Pool.Exec(ctx, `INSERT INTO alert_preferences (user_id, kind, mode) VALUES ($1, $2, $3)
-		ON CONFLICT (user_id, kind) DO UPDATE SET mode = excluded.mode, updated_at = now()`, userID, kind, mode)
+	return db.SetAlertModes(ctx, userID, map[string]string{kind: mode})
+}
+
+// SetAlertModes records, in one transaction, how user userID takes alerts of
+// each kind of modes; "" withdraws their choice for the kind.
+func (db *DB) SetAlertModes(ctx context.Context, userID string, modes map[string]string) error {
+	batch := &pgx.Batch{}
+	for kind, mode := range modes {
+		if mode == "" {
+			batch.Queue(`DELETE FROM alert_preferences WHERE user_id = $1 AND kind = $2`, userID, kind)
+			continue
+		}
+		batch.Queue(`INSERT INTO alert_preferences (user_id, kind, mode) VALUES ($1, $2, $3)
+			ON CONFLICT (user_id, kind) DO UPDATE SET mode = excluded.mode, updated_at = now()`, userID, kind, mode)
+	}
+	if batch.Len() == 0 {
+		return nil
+	}
+	err := db.inTx(ctx, func(tx pgx.Tx) error { return tx.SendBatch(ctx, batch).Close() })
 	return translate(err, "alert preference")
 }
 

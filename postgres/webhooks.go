@@ -259,10 +259,13 @@ func (db *DB) ClaimWebhookDeliveries(ctx context.Context, n int, lease time.Dura
 }
 
 // RecordWebhookAttempt records the outcome of attempt d.Attempts of d: done
-// on a 2xx, else due again with backoff or failed after three days. An
-// endpoint whose every attempt failed for three days is disabled; disabled
+// on a 2xx, else due again with backoff or failed once the retry window is
+// over. An endpoint whose every attempt failed for the window is disabled,
+// and the messages alert makes for its admins are queued in the same
+// transaction, so the notice is never lost nor queued twice; disabled
 // reports whether this attempt disabled it.
-func (db *DB) RecordWebhookAttempt(ctx context.Context, d casedesk.WebhookClaim, o casedesk.WebhookOutcome) (disabled bool, err error) {
+func (db *DB) RecordWebhookAttempt(ctx context.Context, d casedesk.WebhookClaim, o casedesk.WebhookOutcome,
+	alert func(casedesk.WebhookDisabledNotice) ([]casedesk.Message, error)) (disabled bool, err error) {
 	err = db.inTx(ctx, func(tx pgx.Tx) error {
 		disabled = false
 		var code *int
@@ -285,16 +288,15 @@ func (db *DB) RecordWebhookAttempt(ctx context.Context, d casedesk.WebhookClaim,
 			_, err := tx.Exec(ctx, `UPDATE webhook_endpoints SET failing_since = NULL WHERE id = $1`, d.EndpointID)
 			return err
 		}
-		status, next := casedesk.DeliveryPending, o.At
-		if at, ok := casedesk.WebhookNext(d.CreatedAt, d.Attempts, o); ok {
-			next = at
-		} else {
-			status = casedesk.DeliveryFailed
+		next, retried := casedesk.WebhookNext(d.CreatedAt, d.Attempts, o)
+		status, due := casedesk.DeliveryPending, next
+		if !retried {
+			status, due = casedesk.DeliveryFailed, o.At
 		}
 		if _, err := tx.Exec(ctx, `
 			UPDATE webhook_deliveries SET status = $2, next_attempt_at = $3, last_attempt_at = $4,
 				last_status_code = $5, last_error = $6 WHERE id = $1 AND status = 'pending'`,
-			d.ID, status, next, o.At, code, errText); err != nil {
+			d.ID, status, due, o.At, code, errText); err != nil {
 			return err
 		}
 		var since *time.Time
@@ -303,17 +305,103 @@ func (db *DB) RecordWebhookAttempt(ctx context.Context, d casedesk.WebhookClaim,
 			RETURNING failing_since`, d.EndpointID, o.At).Scan(&since); err != nil {
 			return translate(err, "webhook endpoint "+d.EndpointID)
 		}
-		if !casedesk.WebhookShouldDisable(since, o.At) {
+		if !casedesk.WebhookShouldDisable(since, o, next, retried) {
 			return nil
 		}
-		tag, err := tx.Exec(ctx, `
-			UPDATE webhook_endpoints SET status = 'disabled', disabled_at = $2,
-				disabled_reason = 'every delivery failed for three days' WHERE id = $1 AND status = 'enabled'`,
-			d.EndpointID, o.At)
-		disabled = tag.RowsAffected() == 1
-		return err
+		rows, err := tx.Query(ctx, `
+			UPDATE webhook_endpoints SET status = 'disabled', disabled_at = $2, disabled_reason = $3
+			WHERE id = $1 AND status = 'enabled' RETURNING `+endpointColumns,
+			d.EndpointID, o.At, casedesk.WebhookDisabledReason(o.Window()))
+		if err != nil {
+			return err
+		}
+		e, err := pgx.CollectExactlyOneRow(rows, scanEndpoint)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil // disabled already, by another attempt
+		} else if err != nil {
+			return err
+		}
+		disabled = true
+		return db.queueWebhookNotice(ctx, tx, e, errText, alert)
 	})
 	return disabled, err
+}
+
+// queueWebhookNotice queues, in tx, the messages alert makes to tell every
+// active admin that endpoint e was disabled.
+func (db *DB) queueWebhookNotice(ctx context.Context, tx pgx.Tx, e casedesk.WebhookEndpoint, lastError string,
+	alert func(casedesk.WebhookDisabledNotice) ([]casedesk.Message, error)) error {
+	if alert == nil {
+		return nil
+	}
+	n := casedesk.WebhookDisabledNotice{Endpoint: e, LastError: lastError}
+	if err := tx.QueryRow(ctx, `SELECT count(*) FILTER (WHERE status = 'pending'),
+			count(*) FILTER (WHERE status = 'failed' AND last_attempt_at >= $2)
+		FROM webhook_deliveries WHERE endpoint_id = $1`, e.ID, e.FailingSince).Scan(&n.Pending, &n.Failed); err != nil {
+		return err
+	}
+	rows, err := tx.Query(ctx, `SELECT id, email, name FROM users
+		WHERE role = ANY($1) AND deactivated_at IS NULL ORDER BY id`, roleNames(casedesk.AdminRoles))
+	if err != nil {
+		return err
+	}
+	if n.Admins, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (casedesk.Recipient, error) {
+		var r casedesk.Recipient
+		return r, row.Scan(&r.UserID, &r.Email, &r.Name)
+	}); err != nil || len(n.Admins) == 0 {
+		return err
+	}
+	msgs, err := alert(n)
+	if err != nil {
+		return err
+	}
+	return sendMessages(ctx, tx, msgs)
+}
+
+// EnableWebhookEndpoint enables endpoint id again, disabled or not: its
+// failure window starts afresh, its pending deliveries are due now with a
+// retry window of their own, and with redeliverFailed so are the deliveries
+// that gave up since it began to fail, with the same event IDs and bodies.
+func (db *DB) EnableWebhookEndpoint(ctx context.Context, id string, redeliverFailed bool) (casedesk.WebhookEnableResult, error) {
+	var out casedesk.WebhookEnableResult
+	err := db.inTx(ctx, func(tx pgx.Tx) error {
+		var since *time.Time
+		err := tx.QueryRow(ctx, `SELECT failing_since FROM webhook_endpoints WHERE id = $1 FOR UPDATE`, id).Scan(&since)
+		if err != nil {
+			return translate(err, "webhook endpoint "+id)
+		}
+		now := db.Now()
+		// The deliveries that gave up since the endpoint began to fail (all
+		// of them when it is not failing: none then gave up for that).
+		failed := `status = 'failed' AND $3::timestamptz IS NOT NULL AND last_attempt_at >= $3`
+		// The counts are read in the snapshot before the update (that of a
+		// statement's WITH): what was waiting and what had given up.
+		var due int
+		err = tx.QueryRow(ctx, `
+			WITH due AS (
+				UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = $2, created_at = $2
+				WHERE endpoint_id = $1 AND (status = 'pending' OR ($4 AND `+failed+`))
+				RETURNING 1)
+			SELECT (SELECT count(*) FROM due),
+				(SELECT count(*) FROM webhook_deliveries WHERE endpoint_id = $1 AND status = 'pending'),
+				(SELECT count(*) FROM webhook_deliveries WHERE endpoint_id = $1 AND `+failed+`)`,
+			id, now, since, redeliverFailed).Scan(&due, &out.Pending, &out.Failed)
+		if err != nil {
+			return err
+		}
+		if redeliverFailed {
+			out.Redelivered, out.Failed = due-out.Pending, 0
+		}
+		rows, err := tx.Query(ctx, `
+			UPDATE webhook_endpoints SET status = 'enabled', failing_since = NULL, disabled_at = NULL,
+				disabled_reason = '' WHERE id = $1 RETURNING `+endpointColumns, id)
+		if err != nil {
+			return err
+		}
+		out.Endpoint, err = pgx.CollectExactlyOneRow(rows, scanEndpoint)
+		return err
+	})
+	return out, err
 }
 
 const deliveryColumns = `id, endpoint_id, event_id, event_type, case_id, status, attempts, last_status_code, last_error,
