@@ -21,9 +21,22 @@ type CaseFilter struct {
 	NeedsSupervisor *bool
 	// DrillDown selects the cases behind a KPI figure.
 	DrillDown DrillDown
-	Limit     int
-	Cursor    string
+	// Sort is the order of the list: SortNewest (the default) or
+	// SortNextBreach.
+	Sort   string
+	Limit  int
+	Cursor string
 }
+
+// Case list orders: newest opened first, or the soonest running deadline
+// first (Case.NextBreach; cases with none come last).
+const (
+	SortNewest     = "newest"
+	SortNextBreach = "next_breach"
+)
+
+// CaseSorts lists the orders a case list may be sorted in.
+var CaseSorts = []string{SortNewest, SortNextBreach}
 
 // Paging limits of case lists.
 const (
@@ -44,8 +57,10 @@ func ParseCaseFilter(get func(string) string) (CaseFilter, error) {
 		AssigneeID: firstOf(get("assignee_id"), get("assignee")),
 		CustomerID: get("customer_id"),
 		Query:      get("q"),
+		Sort:       firstOf(get("sort"), SortNewest),
 		Cursor:     get("cursor"),
 	}
+	oneOf(&v, "sort", f.Sort, CaseSorts)
 	oneOf(&v, "status", f.Status, Statuses)
 	oneOf(&v, "type", f.Type, Types)
 	oneOf(&v, "priority", f.Priority, Priorities)

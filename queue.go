@@ -1,5 +1,7 @@
 package casedesk
 
+import "time"
+
 // Queue is one of the console's standing lists of cases: a named case
 // filter, as the query parameters of GET /v1/cases.
 type Queue struct {
@@ -25,4 +27,34 @@ func Queues(userID string) []Queue {
 			Filter: CaseFilter{NeedsSupervisor: &yes}},
 		{Name: "all", Label: "All", Params: map[string]string{}},
 	}
+}
+
+// NextBreach is the soonest deadline of the case that is still running, for
+// sorting queues by what breaches next: the first response while none was
+// sent, the resolution target unless its clock is paused, and a chargeback's
+// due_by while the network waits for our response. A breached clock keeps
+// its (past) due time, so the most overdue sorts first. Resolved and closed
+// cases have none (nil). The projection stores it (cases.next_breach) for
+// the queues sorted by it.
+func (c Case) NextBreach() *time.Time {
+	if c.Status == StatusResolved || c.Status == StatusClosed {
+		return nil
+	}
+	var next *time.Time
+	sooner := func(t *time.Time) {
+		if t != nil && (next == nil || t.Before(*next)) {
+			next = t
+		}
+	}
+	if c.SLA.FirstResponseAt == nil {
+		sooner(c.SLA.FirstResponseDue)
+	}
+	if !c.SLA.Paused {
+		sooner(c.SLA.ResolutionDue)
+	}
+	if c.Chargeback != nil && c.Chargeback.awaitingResponse() {
+		due := c.Chargeback.DueBy
+		sooner(&due)
+	}
+	return next
 }

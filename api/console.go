@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -47,8 +48,11 @@ func (s *Server) listQueues(c *gin.Context) {
 const streamKeepAlive = 20 * time.Second
 
 // stream sends Server-Sent Events: "case" with {"id","version"} for every
-// committed case change, and "reset" when some may have been missed (the
-// client then rereads what it shows).
+// committed case change, "reset" when some may have been missed (the
+// client then rereads what it shows), and "presence" with a case's viewers
+// (casedesk.CasePresence) each time they change; when the stream starts or
+// presence may have been missed, "presence_reset" and then the presence of
+// every case with viewers.
 func (s *Server) stream(c *gin.Context) {
 	if s.Changes == nil {
 		writeError(c, casedesk.Errorf(casedesk.EUNAVAILABLE, "live updates are not available on this server"))
@@ -56,6 +60,14 @@ func (s *Server) stream(c *gin.Context) {
 	}
 	sub, stop := s.Changes.Subscribe()
 	defer stop()
+	var presence <-chan string
+	var psub *postgres.PresenceSubscription
+	if s.Presence != nil {
+		var pstop func()
+		psub, pstop = s.Presence.Subscribe()
+		defer pstop()
+		presence = psub.C
+	}
 	w := c.Writer
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
@@ -67,6 +79,7 @@ func (s *Server) stream(c *gin.Context) {
 	deadline()
 	w.WriteHeader(http.StatusOK)
 	fmt.Fprint(w, "retry: 2000\n\n")
+	s.writeAllPresence(w)
 	w.Flush()
 	tick := time.NewTicker(streamKeepAlive)
 	defer tick.Stop()
@@ -87,12 +100,36 @@ func (s *Server) stream(c *gin.Context) {
 				b, _ := json.Marshal(ch)
 				fmt.Fprintf(w, "event: case\ndata: %s\n\n", b)
 			}
+		case id := <-presence:
+			deadline()
+			if psub.Lost() {
+				s.writeAllPresence(w)
+			} else if id != "" {
+				writePresence(w, s.Presence.Case(id))
+			}
 		}
 		if _, err := w.Write(nil); err != nil {
 			return
 		}
 		w.Flush()
 	}
+}
+
+// writeAllPresence writes "presence_reset" (forget every viewer) and then a
+// "presence" event for every case with viewers.
+func (s *Server) writeAllPresence(w io.Writer) {
+	if s.Presence == nil {
+		return
+	}
+	fmt.Fprint(w, "event: presence_reset\ndata: {}\n\n")
+	for _, p := range s.Presence.All() {
+		writePresence(w, p)
+	}
+}
+
+func writePresence(w io.Writer, p casedesk.CasePresence) {
+	b, _ := json.Marshal(p)
+	fmt.Fprintf(w, "event: presence\ndata: %s\n\n", b)
 }
 
 // consolePaths are served by the API itself; every other GET is the console's.

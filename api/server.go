@@ -37,6 +37,10 @@ type Server struct {
 	Approvals ApprovalStore
 	Feedback  FeedbackStore
 	Macros    MacroStore
+	// Alerts keeps how staff take staff alerts; AlertRouting is the desk's
+	// staff alert configuration (its default modes and digest period).
+	Alerts       AlertStore
+	AlertRouting casedesk.AlertRouting
 	// Idempotency keeps the first response of each Idempotency-Key.
 	Idempotency IdempotencyStore
 	// IsOutage says whether an error means a dependency is down (503, not
@@ -92,6 +96,12 @@ type Server struct {
 	Queues  QueueStore
 	Changes ChangeFeed
 	Console http.Handler
+	// Presence carries who views and types in which case between replicas
+	// (nil: 503 on the presence routes, none in the stream).
+	Presence PresenceHub
+	// Rules are the case rules in force, published read-only by
+	// GET /v1/config/sla and /v1/config/approvals.
+	Rules casedesk.Rules
 
 	// Webhooks keeps outgoing webhook endpoints; Production allows only
 	// https endpoint URLs naming no local or private address.
@@ -155,6 +165,9 @@ func (s *Server) Handler() http.Handler {
 	v1.GET("/session", s.getSession)
 	v1.DELETE("/session", s.signOut)
 	staff.GET("/users", s.listUsers)
+	alerted := v1.Group("", require(casedesk.AlertModeRoles...))
+	alerted.GET("/users/me/alerts", s.myAlerts)
+	alerted.PUT("/users/me/alerts", s.setMyAlerts)
 	staff.PUT("/users/:id/password", s.setPassword)
 	admin.POST("/users/:id/deactivate", s.deactivateUser)
 	admin.POST("/webhooks/endpoints", s.createWebhookEndpoint)
@@ -162,11 +175,16 @@ func (s *Server) Handler() http.Handler {
 	admin.GET("/webhooks/endpoints/:id", s.getWebhookEndpoint)
 	admin.DELETE("/webhooks/endpoints/:id", s.deleteWebhookEndpoint)
 	admin.POST("/webhooks/endpoints/:id/rotate-secret", s.rotateWebhookSecret)
+	admin.POST("/webhooks/endpoints/:id/enable", s.enableWebhookEndpoint)
 	admin.GET("/webhooks/endpoints/:id/deliveries", s.listWebhookDeliveries)
 	admin.POST("/webhooks/deliveries/:id/redeliver", s.redeliverWebhook)
 	staff.GET("/queues", s.listQueues)
 	staff.GET("/stream", s.stream)
 	staff.GET("/cases/:id/actions", s.caseActions)
+	staff.POST("/cases/:id/presence", s.presenceBeat(false))
+	staff.DELETE("/cases/:id/presence", s.presenceBeat(true))
+	supervisors.GET("/config/sla", s.slaConfig)
+	supervisors.GET("/config/approvals", s.approvalsConfig)
 
 	records.POST("/customers", s.createCustomer)
 	records.GET("/customers/:id", s.getCustomer)

@@ -38,6 +38,7 @@ type system struct {
 	t        testing.TB
 	url      string
 	handler  http.Handler // the API's router, for tests that walk its routes
+	server   *api.Server  // its configuration, for tests that start another replica
 	db       *postgres.DB
 	temporal client.Client
 	tokens   map[casedesk.Role]string
@@ -65,6 +66,9 @@ type systemOptions struct {
 	db       *postgres.DB           // nil: a fresh database of the test cluster
 	// actionTimeout bounds how long a request waits for a case (0: the API's default).
 	actionTimeout time.Duration
+	// webhookRetryFor is how long webhooks are retried and an endpoint may
+	// fail before it is disabled (0: three days).
+	webhookRetryFor time.Duration
 }
 
 // testInboundSecret is the path secret of the test systems' Inbound Parse webhook.
@@ -104,15 +108,17 @@ func startSystemWith(t testing.TB, rules casedesk.Rules, opts systemOptions) *sy
 	if opts.mailer != nil {
 		startDispatcher(t, db, opts.mailer, logger)
 	}
-	startWebhookDispatcher(t, db, logger) // outgoing_webhooks_test.go
+	startWebhookDispatcher(t, db, logger, opts.webhookRetryFor, opts.mailer == nil) // outgoing_webhooks_test.go
 	changes := db.NewChanges(logger)
 	changesCtx, stopChanges := context.WithCancel(context.Background())
 	t.Cleanup(stopChanges)
 	go changes.Run(changesCtx)
+	presence := db.NewPresence(logger)
+	go presence.Run(changesCtx)
 	srv := &api.Server{
-		Sessions: db, Queues: db, Changes: changes, Console: web.Handler(),
+		Sessions: db, Queues: db, Changes: changes, Presence: presence, Rules: rules, Console: web.Handler(),
 		Links: testSigner, ReplyDomain: testReplyDomain, InboundSecret: testInboundSecret, EventVerifier: opts.verifier,
-		DB: db, Users: db, InboundLog: db, Customers: db, Macros: db, CaseReads: db, Approvals: db, Feedback: db, Idempotency: db,
+		DB: db, Users: db, InboundLog: db, Customers: db, Macros: db, Alerts: db, CaseReads: db, Approvals: db, Feedback: db, Idempotency: db,
 		Reports: db, Categories: rules.Categories, Webhooks: db,
 		IsOutage: postgres.IsOutage, TokenTTL: time.Minute, Limits: opts.limits, ActionTimeout: opts.actionTimeout,
 		Cases:  &temporalclient.Cases{Client: tc, Rules: rules, TaskQueue: queue},
@@ -126,7 +132,7 @@ func startSystemWith(t testing.TB, rules casedesk.Rules, opts systemOptions) *sy
 	hs := httptest.NewServer(handler)
 	t.Cleanup(hs.Close)
 
-	s := &system{t: t, url: hs.URL, db: db, temporal: tc, handler: handler,
+	s := &system{t: t, url: hs.URL, db: db, temporal: tc, handler: handler, server: srv,
 		tokens: map[casedesk.Role]string{}, users: map[casedesk.Role]casedesk.User{}}
 	for _, role := range casedesk.Roles {
 		token := casedesk.NewToken()

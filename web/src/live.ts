@@ -3,6 +3,7 @@
 // patched by hand.
 import { type QueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
+import { type CasePresence, resetPresence, setPresence } from "./presence";
 
 export type LiveState = "connecting" | "live" | "offline";
 
@@ -33,6 +34,8 @@ export function useLiveUpdates(qc: QueryClient): LiveState {
       qc.invalidateQueries({ queryKey: ["/v1/invoices/{id}"] });
     });
     es.addEventListener("reset", () => qc.invalidateQueries());
+    es.addEventListener("presence", (e) => setPresence(JSON.parse((e as MessageEvent).data) as CasePresence));
+    es.addEventListener("presence_reset", () => resetPresence());
     return () => es.close();
   }, [qc]);
   return state;

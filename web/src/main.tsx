@@ -9,6 +9,7 @@ import { Admin } from "./pages/Admin";
 import { Approvals } from "./pages/Approvals";
 import { CasePage } from "./pages/Case";
 import { CaseList } from "./pages/CaseList";
+import { CustomerPage, Customers } from "./pages/Customers";
 import { Macros } from "./pages/Macros";
 import { Queues } from "./pages/Queues";
 import { sessionKey, SignIn, useSession, useSignOut } from "./session";
@@ -52,6 +53,7 @@ function Shell() {
         <a className="brand" href="/queues">casedesk</a>
         <nav aria-label="Main">
           <NavLink to="/queues">Queues</NavLink>
+          <NavLink to="/customers">Customers</NavLink>
           {supervisor && <NavLink to="/approvals">Approvals</NavLink>}
           {supervisor && <NavLink to="/dashboard">Dashboard</NavLink>}
           <NavLink to="/macros">Macros</NavLink>
@@ -68,6 +70,8 @@ function Shell() {
         <Route path="/queues" element={<Queues />} />
         <Route path="/cases" element={<CaseList />} />
         <Route path="/cases/:id" element={<CasePage />} />
+        <Route path="/customers" element={<Customers />} />
+        <Route path="/customers/:id" element={<CustomerPage />} />
         <Route path="/dashboard" element={supervisor ? <Suspense fallback={<main aria-busy="true"><p>Loading…</p></main>}><Dashboard /></Suspense> : <NotAllowed />} />
         <Route path="/macros" element={<Macros />} />
         <Route path="/approvals" element={supervisor ? <Approvals /> : <NotAllowed />} />

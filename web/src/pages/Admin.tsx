@@ -4,6 +4,7 @@ import { api, must, type Schemas, type User } from "../api/client";
 import { label, when } from "../format";
 import { useUsers } from "../hooks";
 import { useMe } from "../session";
+import { ConfigInForce } from "./Config";
 
 export function Admin() {
   const users = useUsers();
@@ -19,13 +20,7 @@ export function Admin() {
           <tbody>{(users.data ?? []).map((u) => <UserRow key={u.id} u={u} />)}</tbody>
         </table>
       </section>
-      <section aria-labelledby="config-title">
-        <h2 id="config-title">SLA policies, calendars and authority matrix</h2>
-        <p className="muted">
-          These come from the server's configuration (CASEDESK_SLA_CONFIG and CASEDESK_APPROVALS_CONFIG, checked with
-          <code> casedesk sla check</code>); the API does not publish them yet, so they are not shown here.
-        </p>
-      </section>
+      <ConfigInForce />
     </main>
   );
 }

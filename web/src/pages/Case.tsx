@@ -6,6 +6,7 @@ import { label, money, when } from "../format";
 import { isTyping, useDraft, useNames, useUsers } from "../hooks";
 import { CustomerProfile } from "../customer";
 import { useMacroPicker } from "../macros";
+import { markTyping, useHeartbeat, Viewers } from "../presence";
 import { useMe } from "../session";
 import { clocks, Countdown } from "../sla";
 
@@ -33,6 +34,8 @@ function useCaseAction<T>(id: string, fn: (input: T) => Promise<unknown>) {
 
 export function CasePage() {
   const id = (useParams().id ?? "").toUpperCase();
+  const me = useMe();
+  useHeartbeat(id);
   const kase = useQuery({
     queryKey: ["/v1/cases/{id}", id],
     queryFn: () => must(api.GET("/v1/cases/{id}", { params: { path: { id } } })),
@@ -52,6 +55,7 @@ export function CasePage() {
   return (
     <main className="case">
       <CaseHeader c={c} />
+      <Viewers id={c.id} me={me.id} />
       <div className="case-grid">
         <div className="case-main">
           <Actions c={c} can={can} />
@@ -270,7 +274,7 @@ function Composer({ c, can }: { c: Case; can: Set<string> }) {
       <h2 id="composer-title">Write</h2>
       <label htmlFor="composer-message">Message</label>
       <textarea id="composer-message" ref={box} rows={4} value={text}
-        onChange={(e) => { setText(e.target.value); picker.track(e.target); }}
+        onChange={(e) => { setText(e.target.value); picker.track(e.target); markTyping(); }}
         onSelect={(e) => picker.track(e.currentTarget)}
         aria-controls={picker.open ? "macro-picker" : undefined} aria-autocomplete="list"
         aria-activedescendant={picker.activeId}
@@ -599,6 +603,7 @@ function CustomerPanel({ c }: { c: Case }) {
     <aside className="side" aria-labelledby="customer-title">
       <h2 id="customer-title">Customer</h2>
       {customer.data && <CustomerProfile customer={customer.data} />}
+      <p><Link to={`/customers/${cid}`}>The customer's page</Link></p>
       <h3>Other cases</h3>
       {(others.data ?? []).length === 0 ? <p className="muted">None.</p> : (
         <ul>{others.data!.map((o) => <li key={o.id}><Link to={`/cases/${o.id}`}>{o.id}</Link> {o.subject} <span className="muted">({label(o.status)})</span></li>)}</ul>

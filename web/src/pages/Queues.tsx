@@ -1,18 +1,21 @@
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useEffect, useMemo, useRef, useState } from "react";
+import { memo, type RefObject, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router";
 import { api, must, type Case } from "../api/client";
 import type { paths } from "../api/schema.gen";
 import { ago, label } from "../format";
 import { isTyping, useNames, useNow, useUsers } from "../hooks";
 import { useMe } from "../session";
+import { RowViewers } from "../presence";
 import { NextDue } from "../sla";
 
 const TYPES = ["inquiry", "dispute", "chargeback", "refund"] as const;
 const STATUSES = ["new", "open", "waiting_on_customer", "pending_approval", "escalated", "resolved", "closed"] as const;
 const PRIORITIES = ["low", "normal", "high", "urgent"] as const;
+const CHANNELS = ["phone", "email", "chat", "social", "web"] as const;
+const SORTS: Record<string, string> = { newest: "Newest first", next_breach: "Next breach first" };
 // The filters kept in the URL, beside the queue.
-const FILTERS = ["type", "status", "priority", "assignee_id", "q"] as const;
+const FILTERS = ["type", "status", "priority", "channel", "category", "assignee_id", "q", "sort"] as const;
 const PAGE = 50;
 
 type ListQuery = paths["/v1/cases"]["get"]["parameters"]["query"];
@@ -62,7 +65,8 @@ export function Queues() {
         ))}
       </nav>
       <Filters params={params} setFilter={setFilter} />
-      <CaseTable cases={cases} me={me.id} loading={list.isPending} error={list.error?.message} />
+      <CaseTable cases={cases} me={me.id} loading={list.isPending} error={list.error?.message}
+        order={query.sort === "next_breach" ? "soonest SLA breach first" : "newest first"} />
       {list.hasNextPage && (
         <button type="button" onClick={() => list.fetchNextPage()} disabled={list.isFetchingNextPage}>
           {list.isFetchingNextPage ? "Loading…" : "Load more"}
@@ -75,8 +79,12 @@ export function Queues() {
 function Filters({ params, setFilter }: { params: URLSearchParams; setFilter: (n: string, v: string) => void }) {
   const users = useUsers();
   const [q, setQ] = useState(params.get("q") ?? "");
+  const [category, setCategory] = useState(params.get("category") ?? "");
   useEffect(() => {
-    const t = setTimeout(() => q !== (params.get("q") ?? "") && setFilter("q", q), 300);
+    const t = setTimeout(() => {
+      if (q !== (params.get("q") ?? "")) setFilter("q", q);
+      else if (category.trim() !== (params.get("category") ?? "")) setFilter("category", category.trim());
+    }, 300);
     return () => clearTimeout(t);
   });
   const select = (name: string, text: string, options: readonly string[], names?: (v: string) => string) => (
@@ -98,14 +106,23 @@ function Filters({ params, setFilter }: { params: URLSearchParams; setFilter: (n
       {select("type", "Type", TYPES)}
       {select("status", "Status", STATUSES)}
       {select("priority", "Priority", PRIORITIES)}
+      {select("channel", "Channel", CHANNELS)}
+      <label>
+        Category
+        <input type="text" value={category} onChange={(e) => setCategory(e.target.value)} placeholder="any" size={14} />
+      </label>
       {select("assignee_id", "Assignee", staff.map((u) => u.id), (id) => staff.find((u) => u.id === id)?.name ?? id)}
+      <label>
+        Sort
+        <select value={params.get("sort") ?? "newest"} onChange={(e) => setFilter("sort", e.target.value === "newest" ? "" : e.target.value)}>
+          {Object.entries(SORTS).map(([v, text]) => <option key={v} value={v}>{text}</option>)}
+        </select>
+      </label>
     </form>
   );
 }
 
-function CaseTable({ cases, me, loading, error }: { cases: Case[]; me: string; loading: boolean; error?: string }) {
-  const names = useNames();
-  const now = useNow();
+function CaseTable({ cases, me, loading, error, order }: { cases: Case[]; me: string; loading: boolean; error?: string; order: string }) {
   const navigate = useNavigate();
   const [cursor, setCursor] = useState(0);
   const [selected, setSelected] = useState<Set<string>>(new Set());
@@ -130,13 +147,13 @@ function CaseTable({ cases, me, loading, error }: { cases: Case[]; me: string; l
     return () => window.removeEventListener("keydown", onKey);
   });
 
-  const toggle = (id: string) =>
+  const toggle = useCallback((id: string) =>
     setSelected((s) => {
       const n = new Set(s);
       if (n.has(id)) n.delete(id);
       else n.add(id);
       return n;
-    });
+    }), []);
 
   if (error) return <p role="alert" className="error">{error}</p>;
   if (loading) return <p aria-busy="true">Loading cases…</p>;
@@ -145,7 +162,7 @@ function CaseTable({ cases, me, loading, error }: { cases: Case[]; me: string; l
     <>
       <BulkAssign selected={[...selected]} me={me} onDone={() => setSelected(new Set())} />
       <table className="cases">
-        <caption className="visually-hidden">Cases, newest first. j and k move, Enter opens, x selects.</caption>
+        <caption className="visually-hidden">Cases, {order}. j and k move, Enter opens, x selects.</caption>
         <thead>
           <tr>
             <th scope="col"><span className="visually-hidden">Selected</span></th>
@@ -162,27 +179,43 @@ function CaseTable({ cases, me, loading, error }: { cases: Case[]; me: string; l
         </thead>
         <tbody>
           {cases.map((c, i) => (
-            <tr key={c.id} ref={(el) => { rows.current[i] = el; }} className={i === cursor ? "cursor" : undefined}
-              aria-selected={selected.has(c.id)} onClick={() => setCursor(i)}>
-              <td>
-                <input type="checkbox" aria-label={`Select ${c.id}`} checked={selected.has(c.id)} onChange={() => toggle(c.id)} />
-              </td>
-              <td><Link to={`/cases/${c.id}`} className="case-id">{c.id}</Link></td>
-              <td>{c.subject}</td>
-              <td>{c.customer_id}</td>
-              <td>{label(c.type)}</td>
-              <td><span className={`status ${c.status}`}>{label(c.status)}</span></td>
-              <td><span className={`priority ${c.priority}`}>{label(c.priority)}</span></td>
-              <td>{names(c.assignee_id)}</td>
-              <td><NextDue c={c} /></td>
-              <td><time dateTime={c.updated_at}>{ago(c.updated_at, now)}</time></td>
-            </tr>
+            <Row key={c.id} c={c} i={i} rows={rows} atCursor={i === cursor} selected={selected.has(c.id)} me={me}
+              setCursor={setCursor} toggle={toggle} />
           ))}
         </tbody>
       </table>
     </>
   );
 }
+
+type RowProps = {
+  c: Case; i: number; rows: RefObject<(HTMLTableRowElement | null)[]>; atCursor: boolean; selected: boolean; me: string;
+  setCursor: (i: number) => void; toggle: (id: string) => void;
+};
+
+// A row re-renders only when its own case, cursor or selection changes (and
+// its clock ticks), so j/k costs two rows however many are shown.
+const Row = memo(function Row({ c, i, rows, atCursor, selected, me, setCursor, toggle }: RowProps) {
+  const names = useNames();
+  const now = useNow();
+  return (
+    <tr ref={(el) => { rows.current[i] = el; }} className={atCursor ? "cursor" : undefined}
+      aria-selected={selected} onClick={() => setCursor(i)}>
+      <td>
+        <input type="checkbox" aria-label={`Select ${c.id}`} checked={selected} onChange={() => toggle(c.id)} />
+      </td>
+      <td><Link to={`/cases/${c.id}`} className="case-id">{c.id}</Link> <RowViewers id={c.id} me={me} /></td>
+      <td>{c.subject}</td>
+      <td>{c.customer_id}</td>
+      <td>{label(c.type)}</td>
+      <td><span className={`status ${c.status}`}>{label(c.status)}</span></td>
+      <td><span className={`priority ${c.priority}`}>{label(c.priority)}</span></td>
+      <td>{names(c.assignee_id)}</td>
+      <td><NextDue c={c} /></td>
+      <td><time dateTime={c.updated_at}>{ago(c.updated_at, now)}</time></td>
+    </tr>
+  );
+});
 
 function BulkAssign({ selected, me, onDone }: { selected: string[]; me: string; onDone: () => void }) {
   const qc = useQueryClient();

@@ -1,0 +1,161 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/casedesk/casedesk"
+)
+
+// PresenceChannel carries the console's presence heartbeats
+// (casedesk.Heartbeat as JSON) between API replicas: each replica sends the
+// heartbeats it receives and keeps the table of every one it hears.
+const PresenceChannel = "casedesk_presence"
+
+// presenceSweep is how often expired viewers are dropped.
+const presenceSweep = 2 * time.Second
+
+// Presence listens on PresenceChannel with a connection of its own, keeps
+// the casedesk.PresenceTable and tells its subscribers which cases' viewers
+// changed.
+type Presence struct {
+	db     *DB
+	log    *slog.Logger
+	table  *casedesk.PresenceTable
+	now    func() time.Time
+	mu     sync.Mutex
+	subs   map[*PresenceSubscription]struct{}
+	listen atomic.Bool
+}
+
+// PresenceSubscription receives the IDs of cases whose viewers changed. When
+// it could not keep up, or the listener reconnected, Lost reports true once:
+// the subscriber then rereads every case's presence.
+type PresenceSubscription struct {
+	C    chan string
+	lost atomic.Bool
+}
+
+// Lost reports, and clears, whether changes may have been missed.
+func (s *PresenceSubscription) Lost() bool { return s.lost.Swap(false) }
+
+// NewPresence returns a presence hub on db; Run starts it.
+func (db *DB) NewPresence(log *slog.Logger) *Presence {
+	return &Presence{db: db, log: log, table: casedesk.NewPresenceTable(), now: time.Now,
+		subs: map[*PresenceSubscription]struct{}{}}
+}
+
+// Beat sends h to every replica, this one included.
+func (p *Presence) Beat(ctx context.Context, h casedesk.Heartbeat) error {
+	b, err := json.Marshal(h)
+	if err != nil {
+		return err
+	}
+	_, err = p.db.Pool.Exec(ctx, `SELECT pg_notify($1, $2)`, PresenceChannel, string(b))
+	return err
+}
+
+// Case returns the viewers of case id as this replica knows them.
+func (p *Presence) Case(id string) casedesk.CasePresence { return p.table.Case(id) }
+
+// All returns the presence of every case with viewers.
+func (p *Presence) All() []casedesk.CasePresence { return p.table.All() }
+
+// Listening reports whether the listener holds its connection now.
+func (p *Presence) Listening() bool { return p.listen.Load() }
+
+// Subscribe returns a subscription and the function that ends it.
+func (p *Presence) Subscribe() (*PresenceSubscription, func()) {
+	s := &PresenceSubscription{C: make(chan string, 64)}
+	p.mu.Lock()
+	p.subs[s] = struct{}{}
+	p.mu.Unlock()
+	return s, func() {
+		p.mu.Lock()
+		delete(p.subs, s)
+		p.mu.Unlock()
+	}
+}
+
+func (p *Presence) publish(caseID string, lost bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for s := range p.subs {
+		if lost {
+			s.lost.Store(true)
+		}
+		select {
+		case s.C <- caseID:
+		default:
+			s.lost.Store(true)
+		}
+	}
+}
+
+// Run listens and sweeps until ctx ends, reconnecting after a lost
+// connection.
+func (p *Presence) Run(ctx context.Context) {
+	go p.sweep(ctx)
+	for first := true; ctx.Err() == nil; first = false {
+		if !first {
+			p.publish("", true)
+		}
+		err := p.listenOnce(ctx)
+		p.listen.Store(false)
+		if ctx.Err() != nil {
+			return
+		}
+		p.log.Warn("presence listener lost its connection; reconnecting", "error", err)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+func (p *Presence) sweep(ctx context.Context) {
+	tick := time.NewTicker(presenceSweep)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			for _, id := range p.table.Expire(p.now()) {
+				p.publish(id, false)
+			}
+		}
+	}
+}
+
+func (p *Presence) listenOnce(ctx context.Context) error {
+	conn, err := p.db.Pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	// A connection that has listened is not given back to the pool.
+	pc := conn.Hijack()
+	defer pc.Close(context.WithoutCancel(ctx))
+	if _, err := pc.Exec(ctx, "LISTEN "+PresenceChannel); err != nil {
+		return err
+	}
+	p.listen.Store(true)
+	for {
+		n, err := pc.WaitForNotification(ctx)
+		if err != nil {
+			return err
+		}
+		var h casedesk.Heartbeat
+		if err := json.Unmarshal([]byte(n.Payload), &h); err != nil || h.CaseID == "" || h.UserID == "" {
+			continue
+		}
+		if p.table.Apply(h) {
+			p.publish(h.CaseID, false)
+		}
+	}
+}
