@@ -264,6 +264,22 @@ func (d *decision) tick(r Rules) error {
 // fireClock fires an SLA clock's warning at warnAt and its breach at due,
 // each once: the warning when the target's warning share has passed, the
 // breach when the target itself has.
+// fireOverdueClocks fires the SLA clocks whose targets have passed, as a
+// tick at d.now would, so that an action decided before its timer's task
+// counts the breach first. Warnings alone wait for their timer.
+func (d *decision) fireOverdueClocks() {
+	s := &d.c.SLA
+	if d.c.Status == StatusResolved || d.c.Status == StatusClosed {
+		return
+	}
+	if s.FirstResponseAt == nil && !s.FirstResponseBreached && d.due(s.FirstResponseDue) {
+		d.fireClock("first_response", s.FirstResponseWarnAt, &s.FirstResponseWarned, s.FirstResponseDue, &s.FirstResponseBreached)
+	}
+	if s.ResolutionSince != nil && !s.ResolutionBreached && d.due(s.ResolutionDue) {
+		d.fireClock("resolution", s.ResolutionWarnAt, &s.ResolutionWarned, s.ResolutionDue, &s.ResolutionBreached)
+	}
+}
+
 func (d *decision) fireClock(clock string, warnAt *time.Time, warned *bool, due *time.Time, breached *bool) {
 	if !*warned && d.due(warnAt) {
 		*warned = true

@@ -177,6 +177,24 @@ type Rules struct {
 	// Unbounded skips the bounds of bounds.go. Workflows set it to decide
 	// again, on replay, an update accepted before the bounds existed.
 	Unbounded bool `json:"-"`
+	// ClosedRefusesSettlement and LateClocksWait decide as released code
+	// did before a closed case recorded what became of its money, and
+	// before a clock past due fired ahead of the action that found it so.
+	// Workflows set them to replay histories recorded before those rules.
+	ClosedRefusesSettlement bool `json:"-"`
+	LateClocksWait          bool `json:"-"`
+}
+
+// settles reports whether cmd records what became of a movement's money:
+// a fact the ledger already holds, which the case records even once it is
+// closed (a refund approved and then posted after the agent closed the
+// case is still posted).
+func settles(cmd Command) bool {
+	switch cmd.(type) {
+	case PostedMovement, FailedMovement, ReleasedMovement:
+		return true
+	}
+	return false
 }
 
 // DefaultRules returns the rules of DESIGN.md.
@@ -190,7 +208,7 @@ func DefaultRules() Rules {
 // EFORBIDDEN for an actor who may not act. Decide is pure: c is not modified.
 func (r Rules) Decide(c Case, cmd Command, by Actor, now time.Time) (Case, []Event, error) {
 	now = now.UTC().Truncate(time.Microsecond)
-	if c.Status == StatusClosed {
+	if c.Status == StatusClosed && (r.ClosedRefusesSettlement || !settles(cmd)) {
 		return c, nil, Errorf(ECONFLICT, "case %s is closed", c.ID)
 	}
 	if err := checkExpected(c, cmd); err != nil {
@@ -205,6 +223,11 @@ func (r Rules) Decide(c Case, cmd Command, by Actor, now time.Time) (Case, []Eve
 		}
 	}
 	d := decision{c: c, by: by, now: now}
+	if _, tick := cmd.(Tick); !tick && !r.LateClocksWait {
+		// A target passed before this action, however late its timer:
+		// a reply after the first-response target is a late reply.
+		d.fireOverdueClocks()
+	}
 	var err error
 	switch cmd := cmd.(type) {
 	case Assign:

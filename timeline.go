@@ -71,3 +71,16 @@ func decodeEventCursor(c string) (int64, bool) {
 	n, err := strconv.ParseInt(string(b[4:]), 10, 64)
 	return n, err == nil && n > 0
 }
+
+// ProjectionOrigin says which workflow task wrote a projection of a case:
+// the workflow run and the length of its history when the task ran. A task
+// whose completion was lost (its worker killed, Temporal's store down) may
+// have projected a case that the history never kept; the task that
+// completed in its place ran on a longer history of the same run, so of two
+// projections from one run the one from the longer history wins, and the
+// higher version within one task. Across runs (and for the zero origin)
+// the higher version wins.
+type ProjectionOrigin struct {
+	RunID         string `json:"run_id,omitempty"`
+	HistoryLength int64  `json:"history_length,omitempty"`
+}

@@ -14,7 +14,7 @@ import (
 
 // Projector writes a case and its new timeline events to the read model.
 type Projector interface {
-	ProjectCase(ctx context.Context, c casedesk.Case, events []casedesk.Event) error
+	ProjectCase(ctx context.Context, c casedesk.Case, events []casedesk.Event, from casedesk.ProjectionOrigin) error
 }
 
 // Activities are registered once by the worker.
@@ -35,10 +35,13 @@ type Activities struct {
 type ProjectInput struct {
 	Case   casedesk.Case    `json:"case"`
 	Events []casedesk.Event `json:"events"`
+	// From is the workflow task that decided Case (empty in histories
+	// recorded before it was sent).
+	From casedesk.ProjectionOrigin `json:"from,omitzero"`
 }
 
 // ProjectCase writes in to the read model. It is idempotent, so retries and
 // replays never duplicate an event or move a case back to an older version.
 func (a *Activities) ProjectCase(ctx context.Context, in ProjectInput) error {
-	return a.Store.ProjectCase(ctx, in.Case, in.Events)
+	return a.Store.ProjectCase(ctx, in.Case, in.Events, in.From)
 }

@@ -114,7 +114,7 @@ func newNotifyCase(t *testing.T) *notifyCase {
 		events = append(events, more...)
 	}
 	n.c, n.events = c, events
-	if err := db.ProjectCase(ctx, c, events); err != nil {
+	if err := db.ProjectCase(ctx, c, events, casedesk.ProjectionOrigin{}); err != nil {
 		t.Fatal(err)
 	}
 	return n

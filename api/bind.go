@@ -41,6 +41,11 @@ func bind(c *gin.Context, dst any, emptyOK bool) bool {
 		writeError(c, decodeError(err))
 		return false
 	}
+	// null decodes into anything without a word; every body is an object.
+	if bytes.TrimSpace(raw)[0] != '{' {
+		writeError(c, malformed("the request body must be a JSON object"))
+		return false
+	}
 	return true
 }
 

@@ -25,12 +25,12 @@ type downProjector struct {
 	failures atomic.Int64
 }
 
-func (p *downProjector) ProjectCase(ctx context.Context, c casedesk.Case, events []casedesk.Event) error {
+func (p *downProjector) ProjectCase(ctx context.Context, c casedesk.Case, events []casedesk.Event, from casedesk.ProjectionOrigin) error {
 	if p.down.Load() {
 		p.failures.Add(1)
 		return errors.New("dial tcp 127.0.0.1:5432: connect: connection refused")
 	}
-	return p.Projector.ProjectCase(ctx, c, events)
+	return p.Projector.ProjectCase(ctx, c, events, from)
 }
 
 // historyLength returns the number of events and the bytes of the history

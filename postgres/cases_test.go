@@ -187,7 +187,7 @@ func history(t *testing.T, id string, req casedesk.OpenRequest, at time.Time, cm
 func project(t *testing.T, db *postgres.DB, h []version) casedesk.Case {
 	t.Helper()
 	for _, v := range h {
-		if err := db.ProjectCase(t.Context(), v.c, v.events); err != nil {
+		if err := db.ProjectCase(t.Context(), v.c, v.events, casedesk.ProjectionOrigin{}); err != nil {
 			t.Fatalf("project %s v%d: %v", v.c.ID, v.c.Version, err)
 		}
 	}
@@ -307,7 +307,7 @@ func TestProjectCase(t *testing.T) {
 		var wg sync.WaitGroup
 		errs := make([]error, len(h))
 		for i, v := range h {
-			wg.Go(func() { errs[i] = db.ProjectCase(ctx, v.c, v.events) })
+			wg.Go(func() { errs[i] = db.ProjectCase(ctx, v.c, v.events, casedesk.ProjectionOrigin{}) })
 		}
 		wg.Wait()
 		if err := errors.Join(errs...); err != nil {
@@ -322,6 +322,50 @@ func TestProjectCase(t *testing.T) {
 		}
 	})
 
+	t.Run("a version whose workflow task was lost is replaced by the one history kept", func(t *testing.T) {
+		real := history(t, "C-LOST01", req, at, lifecycle[:2]...)
+		project(t, db, real[:2])
+		// The lost task had decided a note and a resolution on version 2;
+		// the task that completed instead decided the reply.
+		c, noted, err := casedesk.DefaultRules().Decide(real[1].c, casedesk.AddNote{Body: "phantom"}, agent, at.Add(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		lost, resolved, err := casedesk.DefaultRules().Decide(c, casedesk.Resolve{Outcome: casedesk.OutcomeAnswered}, agent, at.Add(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.ProjectCase(ctx, lost, append(noted, resolved...), casedesk.ProjectionOrigin{RunID: "R1", HistoryLength: 10}); err != nil {
+			t.Fatal(err)
+		}
+		// The task that completed ran on the longer history of the run.
+		if err := db.ProjectCase(ctx, real[2].c, real[2].events, casedesk.ProjectionOrigin{RunID: "R1", HistoryLength: 14}); err != nil {
+			t.Fatal(err)
+		}
+		// A retried projection of the lost task arriving late changes nothing.
+		if err := db.ProjectCase(ctx, lost, append(noted, resolved...), casedesk.ProjectionOrigin{RunID: "R1", HistoryLength: 10}); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := read(t, "C-LOST01"), real[2].c; !reflect.DeepEqual(inUTC(got), inUTC(want)) {
+			t.Fatalf("case = %+v,\nwant %+v", got, want)
+		}
+		if got, want := events(t, "C-LOST01"), stored(t, real); !reflect.DeepEqual(got, want) {
+			t.Fatalf("timeline = %+v,\nwant %+v", got, want)
+		}
+		// The replaced rows stay on record.
+		var types []string
+		if err := db.Pool.QueryRow(ctx, `SELECT array_agg(type ORDER BY seq) FROM case_events_superseded WHERE case_id = $1`,
+			"C-LOST01").Scan(&types); err != nil {
+			t.Fatal(err)
+		}
+		if want := []string{casedesk.EventNoteAdded, casedesk.EventResolved}; !slices.Equal(types, want) {
+			t.Fatalf("superseded %v, want %v", types, want)
+		}
+		// And the timeline still refuses everyone else.
+		_, err = db.Pool.Exec(ctx, `DELETE FROM case_events WHERE case_id = $1`, "C-LOST01")
+		wantPgError(t, err, "P0001", "case_events is append-only")
+	})
+
 	t.Run("events projected out of order come back in seq order", func(t *testing.T) {
 		h := history(t, "C-SHUFL1", req, at, lifecycle[:3]...)
 		var all []casedesk.Event
@@ -329,7 +373,7 @@ func TestProjectCase(t *testing.T) {
 			all = append(all, v.events...)
 		}
 		last := h[len(h)-1].c
-		if err := db.ProjectCase(ctx, last, all); err != nil {
+		if err := db.ProjectCase(ctx, last, all, casedesk.ProjectionOrigin{}); err != nil {
 			t.Fatal(err)
 		}
 		if got, want := events(t, last.ID), stored(t, h); !reflect.DeepEqual(got, want) {
@@ -341,7 +385,7 @@ func TestProjectCase(t *testing.T) {
 		h := history(t, "C-LATE01", req, at, lifecycle...)
 		latest := project(t, db, h)
 		// A retried activity delivering version 2 after version 5.
-		if err := db.ProjectCase(ctx, h[1].c, h[1].events); err != nil {
+		if err := db.ProjectCase(ctx, h[1].c, h[1].events, casedesk.ProjectionOrigin{}); err != nil {
 			t.Fatal(err)
 		}
 		if got := read(t, latest.ID); !reflect.DeepEqual(inUTC(got), inUTC(latest)) {
@@ -387,7 +431,7 @@ func TestProjectCase(t *testing.T) {
 			project(t, db, h[:1])
 			// The bad event comes last, after a good one was sent.
 			bad := append(slices.Clone(h[1].events), casedesk.Event{Seq: 3, Type: "broken", Actor: agent.ID, At: at, Data: tc.data})
-			if err := db.ProjectCase(ctx, h[1].c, bad); err == nil {
+			if err := db.ProjectCase(ctx, h[1].c, bad, casedesk.ProjectionOrigin{}); err == nil {
 				t.Fatal("the projection succeeded")
 			}
 			if got := read(t, id); got.Version != 1 {
@@ -401,7 +445,7 @@ func TestProjectCase(t *testing.T) {
 
 	t.Run("a case for an unknown customer is invalid", func(t *testing.T) {
 		h := history(t, "C-ORPHN1", casedesk.OpenRequest{Type: casedesk.TypeInquiry, CustomerID: "CU-NOBODY00", Subject: "s", Channel: casedesk.ChannelEmail}, at)
-		wantCode(t, db.ProjectCase(ctx, h[0].c, h[0].events), casedesk.EINVALID)
+		wantCode(t, db.ProjectCase(ctx, h[0].c, h[0].events, casedesk.ProjectionOrigin{}), casedesk.EINVALID)
 	})
 
 	t.Run("an unknown case is not found", func(t *testing.T) {

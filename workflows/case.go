@@ -252,6 +252,15 @@ func (w *caseRun) handlerRules(ctx workflow.Context) casedesk.Rules {
 	if workflow.GetVersion(ctx, changeCaseBounds, workflow.DefaultVersion, 1) < 1 {
 		r.Unbounded = true
 	}
+	if workflow.GetVersion(ctx, changeOverdueClocks, workflow.DefaultVersion, 1) < 1 {
+		r.LateClocksWait = true
+	}
+	// Only a closed case asks, so that histories of cases still open carry
+	// no marker for it.
+	if w.c.Status == casedesk.StatusClosed &&
+		workflow.GetVersion(ctx, changeSettleClosedCase, workflow.DefaultVersion, 1) < 1 {
+		r.ClosedRefusesSettlement = true
+	}
 	return r
 }
 
@@ -326,15 +335,15 @@ func (w *caseRun) projectLatest(ctx workflow.Context) error {
 func (w *caseRun) projectOnce(ctx workflow.Context) error {
 	w.projecting = true
 	defer func() { w.projecting = false }()
-	c, events := w.c, slices.Clone(w.pending)
+	c, events, from := w.c, slices.Clone(w.pending), origin(ctx)
 	err := workflow.ExecuteLocalActivity(projectionLocalOptions(ctx), acts.ProjectCase,
-		activities.ProjectInput{Case: c, Events: events}).Get(ctx, nil)
+		activities.ProjectInput{Case: c, Events: events, From: from}).Get(ctx, nil)
 	if err != nil {
 		workflow.GetLogger(ctx).Warn("projecting the case failed; retrying in an activity", "case_id", c.ID, "error", err)
 		actx := projectionRetryOptions(ctx)
 		for _, batch := range eventBatches(events, maxProjectionBatch) {
 			for {
-				err := workflow.ExecuteActivity(actx, acts.ProjectCase, activities.ProjectInput{Case: c, Events: batch}).Get(ctx, nil)
+				err := workflow.ExecuteActivity(actx, acts.ProjectCase, activities.ProjectInput{Case: c, Events: batch, From: from}).Get(ctx, nil)
 				if err == nil {
 					break
 				}
@@ -353,6 +362,13 @@ func (w *caseRun) projectOnce(ctx workflow.Context) error {
 	w.projected = max(w.projected, c.Version)
 	w.dropProjected(events)
 	return nil
+}
+
+// origin names the workflow task now running for the projection it writes
+// (casedesk.ProjectionOrigin). It reads the task's info, records nothing.
+func origin(ctx workflow.Context) casedesk.ProjectionOrigin {
+	info := workflow.GetInfo(ctx)
+	return casedesk.ProjectionOrigin{RunID: info.WorkflowExecution.RunID, HistoryLength: int64(info.GetCurrentHistoryLength())}
 }
 
 // eventBatches splits events, in order, into batches of at most limit bytes
@@ -381,7 +397,7 @@ func (w *caseRun) projectWithTimers(ctx workflow.Context) error {
 	lctx := projectionLocalOptions(ctx)
 	backoff := time.Second
 	for {
-		in := activities.ProjectInput{Case: w.c, Events: slices.Clone(w.pending)}
+		in := activities.ProjectInput{Case: w.c, Events: slices.Clone(w.pending), From: origin(ctx)}
 		err := workflow.ExecuteLocalActivity(lctx, acts.ProjectCase, in).Get(ctx, nil)
 		if err == nil {
 			w.dropProjected(in.Events)

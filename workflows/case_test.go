@@ -157,7 +157,7 @@ func (r *recorder) ReleaseHold(_ context.Context, holdID string) error {
 	return nil
 }
 
-func (r *recorder) ProjectCase(_ context.Context, c casedesk.Case, events []casedesk.Event) error {
+func (r *recorder) ProjectCase(_ context.Context, c casedesk.Case, events []casedesk.Event, _ casedesk.ProjectionOrigin) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.calls++

@@ -19,4 +19,13 @@ const (
 	// changeCaseBounds: update handlers decide with the case's bounds
 	// (bounds.go) as validators do; before it, without them.
 	changeCaseBounds = "case-bounds"
+	// changeOverdueClocks: an action decided after an SLA target passed
+	// fires the breach first (Rules.LateClocksWait); before it, a reply
+	// that beat the breach timer's task counted as on time.
+	changeOverdueClocks = "overdue-clocks"
+	// changeSettleClosedCase: a closed case records the posting, failure
+	// or release of its money (Rules.ClosedRefusesSettlement); before it,
+	// a refund posted after the case closed was refused and posted again
+	// without end.
+	changeSettleClosedCase = "settle-closed-case"
 )
