@@ -5,7 +5,7 @@ SHELL := /bin/bash
 # Extra arguments for `go test` in `make test`, e.g. ARGS='-run TestOpen ./api/...'
 ARGS ?=
 
-.PHONY: help run test build stop clean-data
+.PHONY: help run test build stop clean-data cluster
 
 help: ## list the targets
 	@awk 'BEGIN { FS = ":.*## " } /^[a-z-]+:.*## / { printf "  make %-11s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
@@ -16,6 +16,9 @@ help: ## list the targets
 
 run: ## start PostgreSQL, Temporal and casedesk (API + worker) with demo data; Ctrl-C stops all
 	@scripts/run.sh
+
+cluster: ## the production topology locally: Temporal server on PostgreSQL, 2 APIs, 2 workers; Ctrl-C stops all
+	@scripts/cluster.sh
 
 test: ## gofmt, go vet and go test against throwaway PostgreSQL and Temporal
 	@scripts/test.sh $(ARGS)

@@ -17,7 +17,9 @@ import (
 
 // TestReplayRecordedHistories replays every workflow history under testdata/
 // (each *.json file, in any folder) against today's CaseWorkflow, so a change
-// to workflow code that would break cases already running fails here.
+// to workflow code that would break cases already running fails here. Those
+// under testdata/chaos/ were exported by the chaos run (casedesk chaos
+// --export, see docs/deploy.md); like the frozen ones, they are not edited.
 //
 // The histories in testdata/released/<commit>/ were recorded from the
 // released code of that commit and are frozen: they are never re-recorded
@@ -38,7 +40,7 @@ import (
 // writes the history of its case there; commit the folder as it is.
 func TestReplayRecordedHistories(t *testing.T) {
 	var files []string
-	released := 0
+	released, chaos := 0, 0
 	err := filepath.WalkDir("testdata", func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -50,6 +52,9 @@ func TestReplayRecordedHistories(t *testing.T) {
 		if strings.HasPrefix(filepath.ToSlash(path), "testdata/released/") {
 			released++
 		}
+		if strings.HasPrefix(filepath.ToSlash(path), "testdata/chaos/") {
+			chaos++
+		}
 		return nil
 	})
 	if err != nil {
@@ -60,6 +65,11 @@ func TestReplayRecordedHistories(t *testing.T) {
 	}
 	if released == 0 {
 		t.Fatal("no frozen histories under testdata/released/<commit>/")
+	}
+	// Histories of the chaos run (docs/deploy.md): cases that went through
+	// killed workers, a killed Temporal server and PostgreSQL outages.
+	if chaos == 0 {
+		t.Fatal("no chaos-run histories under testdata/chaos/")
 	}
 	for _, file := range files {
 		name, _ := filepath.Rel("testdata", file)
