@@ -12,9 +12,14 @@ import (
 )
 
 // New returns a worker for taskQueue (workflows.TaskQueue in production)
-// with every workflow and activity registered.
+// with every workflow and activity registered, sized by DefaultOptions.
 func New(c client.Client, taskQueue string, acts *activities.Activities) sdkworker.Worker {
-	w := sdkworker.New(c, taskQueue, sdkworker.Options{})
+	return NewWithOptions(c, taskQueue, acts, DefaultOptions())
+}
+
+// NewWithOptions is New sized by o.
+func NewWithOptions(c client.Client, taskQueue string, acts *activities.Activities, o Options) sdkworker.Worker {
+	w := sdkworker.New(c, taskQueue, o.SDK())
 	Register(w, acts)
 	return w
 }
