@@ -390,12 +390,17 @@ temporal_cli() {
 # temporal_start LOGFILE ARGS...: starts `temporal server start-dev` with the
 # casedesk search attributes in its own session (so that Ctrl-C in the
 # terminal reaches it only through our cleanup) and sets TEMPORAL_PID.
+# Task queues get one partition: the dev server's default of four makes a
+# single worker's polls miss tasks that wait on another partition, which costs
+# seconds at the tail (docs/performance.md); a cluster keeps several.
 temporal_start() {
 	local logfile=$1 sa args=()
 	shift
 	for sa in "${CASEDESK_SEARCH_ATTRIBUTES[@]}"; do
 		args+=(--search-attribute "$sa=Keyword")
 	done
+	args+=(--dynamic-config-value matching.numTaskqueueReadPartitions=1
+		--dynamic-config-value matching.numTaskqueueWritePartitions=1)
 	setsid "$TEMPORAL_BIN" server start-dev --ip 127.0.0.1 --log-level warn --color never \
 		"${args[@]}" "$@" </dev/null >"$logfile" 2>&1 &
 	# shellcheck disable=SC2034 # used by the sourcing script
@@ -481,4 +486,11 @@ build_console() {
 	fi
 	(cd "$web" && npm run --silent build </dev/null) || die "building the web console failed"
 	log "built the web console in $(since "$start")"
+}
+
+# lint_openapi lints api/openapi.json with Redocly CLI's recommended rules
+# (web/scripts/lint-api.mjs) and fails on any error or warning. Run it after
+# build_console, which installs the CLI with the console's packages.
+lint_openapi() {
+	(cd "$CASEDESK_ROOT/web" && npm run --silent lint:api </dev/null) || die "api/openapi.json is not lint-clean (cd web && npm run lint:api)"
 }

@@ -34,6 +34,7 @@ done
 
 TMP=""
 TEMPORAL_PID=""
+CLUSTER_DIR=""
 PG_STARTED=""
 
 cleanup() {
@@ -44,6 +45,9 @@ cleanup() {
 	fi
 	if [[ -n $PG_STARTED ]]; then
 		pg_stop "$TMP/pg/data" immediate
+	fi
+	if [[ -n $CLUSTER_DIR ]]; then
+		scripts/cluster.sh --dir "$CLUSTER_DIR" stop >/dev/null 2>&1 || true
 	fi
 	if [[ -n $TMP ]]; then
 		rm -rf "$TMP"
@@ -126,6 +130,7 @@ PG_TIME=$(since "$t")
 # before anything compiles the Go package web.
 t=$(now)
 build_console
+lint_openapi
 ensure_chromium
 CONSOLE_TIME=$(since "$t")
 
@@ -157,6 +162,34 @@ log "go test -count=1 -timeout 20m ${TEST_ARGS[*]}"
 go test -count=1 -timeout 20m "${TEST_ARGS[@]}" </dev/null
 TEST_TIME=$(since "$t")
 
+# The chaos run, reduced, when the whole suite runs: the production topology
+# of scripts/cluster.sh (Temporal server on PostgreSQL, two APIs, two
+# workers) in the throwaway directory, a few hundred cases and one fault of
+# each kind; any violated invariant fails (CASEDESK_CHAOS_CASES=0 skips it).
+t=$(now)
+CHAOS_CASES=${CASEDESK_CHAOS_CASES:-200}
+CHAOS_TIME=skipped
+if (($# == 0)) && [[ $CHAOS_CASES != 0 ]]; then
+	CLUSTER_DIR="$TMP/cluster"
+	log "chaos: the cluster topology, $CHAOS_CASES cases, one fault of each kind (log in $CLUSTER_DIR/log/)"
+	if ! CASEDESK_SLA_CONFIG="$CASEDESK_ROOT/testdata/chaos/sla.json" \
+		CASEDESK_APPROVALS_CONFIG="$CASEDESK_ROOT/testdata/chaos/approvals.json" \
+		CASEDESK_WAITING_REMINDER=10s CASEDESK_WAITING_TIMEOUT=5m CASEDESK_REOPEN_WINDOW=40s CASEDESK_RATE_TOKEN=0 \
+		scripts/cluster.sh --dir "$CLUSTER_DIR" --background >"$TMP/cluster.log" 2>&1 </dev/null; then
+		tail_log "$TMP/cluster.log"
+		die "the cluster did not start"
+	fi
+	if ! "$CLUSTER_DIR/bin/casedesk" chaos --cluster "$CLUSTER_DIR" --cases "$CHAOS_CASES" \
+		--faults worker=1,api=1,temporal=1,pg-restart=1,pg-outage=1 --outage 15s --down 3s --gap 10s --converge 2m \
+		--report "$TMP/chaos.json" >/dev/null </dev/null; then
+		[[ -f $TMP/chaos.json ]] && cat "$TMP/chaos.json" >&2
+		die "the chaos run found violated invariants (report above)"
+	fi
+	scripts/cluster.sh --dir "$CLUSTER_DIR" stop >/dev/null 2>&1 </dev/null
+	CLUSTER_DIR=""
+	CHAOS_TIME=$(since "$t")
+fi
+
 # Fuzz the doors hostile input comes through, briefly, when the whole suite
 # runs (CASEDESK_FUZZTIME=10m scripts/test.sh -run '^$' ./... runs them longer;
 # CASEDESK_FUZZTIME=0 skips them).
@@ -173,4 +206,4 @@ if [[ $FUZZTIME != 0 && ( -z $has_package || $FUZZTIME != 2s ) ]]; then
 		go test -run '^$' -fuzz "^${target#*:}\$" -fuzztime "$FUZZTIME" "${target%%:*}" </dev/null
 	done
 fi
-log "PASS (vet, staticcheck, workflowcheck ${VET_TIME}, go test ${TEST_TIME}, fuzz $(since "$t"), total $(since "$START"))"
+log "PASS (vet, staticcheck, workflowcheck ${VET_TIME}, go test ${TEST_TIME}, chaos ${CHAOS_TIME}, fuzz $(since "$t"), total $(since "$START"))"

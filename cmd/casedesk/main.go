@@ -50,6 +50,8 @@ again on later runs. With
 CASEDESK_ADMIN_TOKEN set, the admin's token is that value.`, runSeed, false},
 	{"sla", "check the SLA configuration; compute a deadline", slaUsage, runSLA, true},
 	{"fake-sendgrid", "serve a local stand-in for SendGrid's Mail Send API", fakeSendGridUsage, runFakeSendGrid, true},
+	{"bench", "measure a running casedesk against bare Temporal", benchUsage, runBench, true},
+	{"chaos", "drive a workload with faults through a cluster and check invariants", chaosUsage, runChaos, true},
 }
 
 func usage(w io.Writer) {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -169,11 +170,16 @@ func runCaseWorker(ctx context.Context, d *deps) error {
 	} else {
 		d.log.Info("no SENDGRID_API_KEY: email is captured in the outbox, not sent; read it at GET /v1/cases/{id}/messages")
 	}
-	w := worker.New(d.temporal, workflows.TaskQueue, acts)
+	wopts, err := worker.OptionsFromEnv(os.Getenv)
+	if err != nil {
+		return err
+	}
+	w := worker.NewWithOptions(d.temporal, workflows.TaskQueue, acts, wopts)
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
-	d.log.Info("worker started", "task_queue", workflows.TaskQueue, "namespace", d.cfg.TemporalNamespace)
+	d.log.Info("worker started", "task_queue", workflows.TaskQueue, "namespace", d.cfg.TemporalNamespace,
+		"sticky_cache", wopts.StickyCacheSize, "workflow_slots", wopts.WorkflowTaskSlots, "activity_slots", wopts.ActivitySlots)
 	metrics.WatchOutbox(d.db.OutboxLanes, d.log)
 	if d.cfg.MetricsAddr != "" {
 		addr, err := metrics.Serve(ctx, d.cfg.MetricsAddr, d.log)
@@ -191,7 +197,8 @@ func runCaseWorker(ctx context.Context, d *deps) error {
 		}
 	}()
 	hooks := &outbox.WebhookDispatcher{Store: d.db, Production: d.cfg.Env == config.EnvProduction,
-		Workers: d.cfg.WebhookWorkers, RetryFirst: d.cfg.WebhookRetry, Log: d.log}
+		Workers: d.cfg.WebhookWorkers, RetryFirst: d.cfg.WebhookRetry, RetryFor: d.cfg.WebhookRetryFor,
+		Capture: d.cfg.SendGridAPIKey == "", Log: d.log}
 	hooked := make(chan struct{})
 	go func() {
 		defer close(hooked)
@@ -214,9 +221,16 @@ func serveAPI(ctx context.Context, d *deps) error {
 		}
 		verifier = v
 	}
+	alerts, err := casedesk.LoadAlertRouting(d.cfg.AlertsFile)
+	if err != nil {
+		return slaConfigError{"CASEDESK_ALERTS_CONFIG=" + d.cfg.AlertsFile, err}
+	}
 	// Live updates: one connection LISTENs for the projection's notifications.
 	changes := d.db.NewChanges(d.log)
 	go changes.Run(ctx)
+	// Presence (who views and types in which case) travels the same way.
+	presence := d.db.NewPresence(d.log)
+	go presence.Run(ctx)
 	if !web.Built() {
 		d.log.Warn("the web console was not built into this binary; / answers 503 (make run builds it)")
 	}
@@ -236,6 +250,8 @@ func serveAPI(ctx context.Context, d *deps) error {
 		Users:          d.db,
 		Customers:      d.db,
 		Macros:         d.db,
+		Alerts:         d.db,
+		AlertRouting:   alerts,
 		CaseReads:      d.db,
 		Approvals:      d.db,
 		Feedback:       d.db,
@@ -248,6 +264,8 @@ func serveAPI(ctx context.Context, d *deps) error {
 		Production:    d.cfg.Env == config.EnvProduction,
 		Queues:        d.db,
 		Changes:       changes,
+		Presence:      presence,
+		Rules:         d.rules(),
 		Console:       web.Handler(),
 		Reports:       d.db,
 		Categories:    d.cfg.Categories,
