@@ -94,16 +94,41 @@ func (c *Changes) lostAll() {
 
 // Run listens until ctx ends, reconnecting after a lost connection.
 func (c *Changes) Run(ctx context.Context) {
+	c.db.listen(ctx, listener{channel: CaseChannel, what: "case change", log: c.log, up: &c.listen,
+		lost: c.lostAll,
+		payload: func(payload string) {
+			var ch CaseChange
+			if err := json.Unmarshal([]byte(payload), &ch); err == nil && ch.ID != "" {
+				c.publish(ch)
+			}
+		}})
+}
+
+// listener is what DB.listen listens for and to whom it says what it hears.
+type listener struct {
+	channel, what string
+	log           *slog.Logger
+	// up is true while the listener holds its connection.
+	up *atomic.Bool
+	// payload takes each notification; lost is called after a reconnection,
+	// since notifications may have been missed meanwhile.
+	payload func(string)
+	lost    func()
+}
+
+// listen LISTENs on l.channel with a connection of its own until ctx ends,
+// reconnecting a second after a lost connection.
+func (db *DB) listen(ctx context.Context, l listener) {
 	for first := true; ctx.Err() == nil; first = false {
 		if !first {
-			c.lostAll()
+			l.lost()
 		}
-		err := c.listenOnce(ctx)
-		c.listen.Store(false)
+		err := db.listenOnce(ctx, l)
+		l.up.Store(false)
 		if ctx.Err() != nil {
 			return
 		}
-		c.log.Warn("case change listener lost its connection; reconnecting", "error", err)
+		l.log.Warn(l.what+" listener lost its connection; reconnecting", "error", err)
 		select {
 		case <-ctx.Done():
 			return
@@ -112,27 +137,23 @@ func (c *Changes) Run(ctx context.Context) {
 	}
 }
 
-func (c *Changes) listenOnce(ctx context.Context) error {
-	conn, err := c.db.Pool.Acquire(ctx)
+func (db *DB) listenOnce(ctx context.Context, l listener) error {
+	conn, err := db.Pool.Acquire(ctx)
 	if err != nil {
 		return err
 	}
 	// A connection that has listened is not given back to the pool.
 	pc := conn.Hijack()
 	defer pc.Close(context.WithoutCancel(ctx))
-	if _, err := pc.Exec(ctx, "LISTEN "+CaseChannel); err != nil {
+	if _, err := pc.Exec(ctx, "LISTEN "+l.channel); err != nil {
 		return err
 	}
-	c.listen.Store(true)
+	l.up.Store(true)
 	for {
 		n, err := pc.WaitForNotification(ctx)
 		if err != nil {
 			return err
 		}
-		var ch CaseChange
-		if err := json.Unmarshal([]byte(n.Payload), &ch); err != nil || ch.ID == "" {
-			continue
-		}
-		c.publish(ch)
+		l.payload(n.Payload)
 	}
 }

@@ -100,22 +100,17 @@ func (p *Presence) publish(caseID string, lost bool) {
 // connection.
 func (p *Presence) Run(ctx context.Context) {
 	go p.sweep(ctx)
-	for first := true; ctx.Err() == nil; first = false {
-		if !first {
-			p.publish("", true)
-		}
-		err := p.listenOnce(ctx)
-		p.listen.Store(false)
-		if ctx.Err() != nil {
-			return
-		}
-		p.log.Warn("presence listener lost its connection; reconnecting", "error", err)
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(time.Second):
-		}
-	}
+	p.db.listen(ctx, listener{channel: PresenceChannel, what: "presence", log: p.log, up: &p.listen,
+		lost: func() { p.publish("", true) },
+		payload: func(payload string) {
+			var h casedesk.Heartbeat
+			if err := json.Unmarshal([]byte(payload), &h); err != nil || h.CaseID == "" || h.UserID == "" {
+				return
+			}
+			if p.table.Apply(h) {
+				p.publish(h.CaseID, false)
+			}
+		}})
 }
 
 func (p *Presence) sweep(ctx context.Context) {
@@ -129,33 +124,6 @@ func (p *Presence) sweep(ctx context.Context) {
 			for _, id := range p.table.Expire(p.now()) {
 				p.publish(id, false)
 			}
-		}
-	}
-}
-
-func (p *Presence) listenOnce(ctx context.Context) error {
-	conn, err := p.db.Pool.Acquire(ctx)
-	if err != nil {
-		return err
-	}
-	// A connection that has listened is not given back to the pool.
-	pc := conn.Hijack()
-	defer pc.Close(context.WithoutCancel(ctx))
-	if _, err := pc.Exec(ctx, "LISTEN "+PresenceChannel); err != nil {
-		return err
-	}
-	p.listen.Store(true)
-	for {
-		n, err := pc.WaitForNotification(ctx)
-		if err != nil {
-			return err
-		}
-		var h casedesk.Heartbeat
-		if err := json.Unmarshal([]byte(n.Payload), &h); err != nil || h.CaseID == "" || h.UserID == "" {
-			continue
-		}
-		if p.table.Apply(h) {
-			p.publish(h.CaseID, false)
 		}
 	}
 }

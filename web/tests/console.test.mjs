@@ -1,66 +1,19 @@
 // Browser tests of the console, run by e2e/browser_test.go against a whole
 // casedesk it starts: Playwright (playwright-core) drives Debian's Chromium,
 // selecting by role and accessible name; axe-core checks every screen.
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createRequire } from "node:module";
-import { join } from "node:path";
-import { chromium } from "playwright-core";
+import { accessible, browser, env, shot, signedIn, useBrowser } from "./support.mjs";
 
-const env = (name) => {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set: run the browser tests with make test`);
-  return v;
-};
 const URL = env("CASEDESK_URL");
 const PASSWORD = env("PASSWORD");
-const SHOTS = env("SCREENSHOTS");
 const NEW_CASE = env("NEW_CASE");
-const axePath = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
 
-let browser;
-before(async () => {
-  // Playwright starts Chromium on a fresh, throwaway --user-data-dir of its
-  // own (it refuses one passed here), so no profile carries over.
-  browser = await chromium.launch({
-    executablePath: env("CHROMIUM"),
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync"],
-  });
-});
-after(async () => {
-  await browser?.close();
-});
+useBrowser();
 
 // The console's Content-Security-Policy allows only its own scripts; the
 // accessibility check injects axe-core, so the test contexts bypass it.
 const contextOptions = { baseURL: URL, viewport: { width: 1400, height: 1000 }, bypassCSP: true };
-
-/** signedIn opens a fresh browser context and signs in as email. */
-async function signedIn(email) {
-  const context = await browser.newContext(contextOptions);
-  const page = await context.newPage();
-  page.setDefaultTimeout(15_000);
-  await page.goto("/");
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByRole("button", { name: "Sign out" }).waitFor();
-  return { context, page };
-}
-
-/** accessible runs axe-core and fails on serious or critical violations. */
-async function accessible(page, screen) {
-  await page.addScriptTag({ path: axePath });
-  const violations = await page.evaluate(async () => (await window.axe.run(document)).violations);
-  const bad = violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-  assert.deepEqual(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`), [],
-    `${screen} has accessibility violations`);
-}
-
-async function shot(page, name) {
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-}
 
 /** api calls the API as the billing-desk token holder (the customer's side). */
 async function api(method, path, body) {

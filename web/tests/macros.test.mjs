@@ -1,26 +1,10 @@
 // Macros in the composer, run by e2e/browser_macros_test.go against a whole
 // casedesk holding the shared macro "Duplicate authorisation".
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { chromium } from "playwright-core";
+import { browser, env, useBrowser } from "./support.mjs";
 
-const env = (name) => {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set: run the browser tests with make test`);
-  return v;
-};
-
-let browser;
-before(async () => {
-  browser = await chromium.launch({
-    executablePath: env("CHROMIUM"),
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync"],
-  });
-});
-after(async () => {
-  await browser?.close();
-});
+useBrowser();
 
 test("::dup in the composer offers the macro, and Enter inserts its text rendered for the case", async () => {
   const context = await browser.newContext({ baseURL: env("CASEDESK_URL"), viewport: { width: 1400, height: 1000 } });

@@ -1,27 +1,11 @@
 // Times the queue over 10,000 cases (seeded by e2e/browser_queue_bench_test.go)
 // with performance.now() in Chromium and prints the figures; docs/console.md
 // quotes them. Only that the queue shows the cases is asserted.
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { chromium } from "playwright-core";
+import { browser, env, useBrowser } from "./support.mjs";
 
-const env = (name) => {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set: run it with the Go test`);
-  return v;
-};
-
-let browser;
-before(async () => {
-  browser = await chromium.launch({
-    executablePath: env("CHROMIUM"),
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync"],
-  });
-});
-after(async () => {
-  await browser?.close();
-});
+useBrowser();
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (ms) => `${ms.toFixed(1)} ms`;

@@ -4,56 +4,13 @@
 // on the Admin screen, and customers: search, profile correction with its
 // history, and a supervisor's merge of a duplicate. axe-core checks each
 // new screen; screenshots go to SCREENSHOTS.
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createRequire } from "node:module";
-import { join } from "node:path";
-import { chromium } from "playwright-core";
+import { accessible, browser, env, shot, signedIn, useBrowser } from "./support.mjs";
 
-const env = (name) => {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set: run the browser tests with make test`);
-  return v;
-};
-const PASSWORD = env("PASSWORD");
-const SHOTS = env("SCREENSHOTS");
-const axePath = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
 
-let browser;
-before(async () => {
-  browser = await chromium.launch({
-    executablePath: env("CHROMIUM"),
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync"],
-  });
-});
-after(async () => {
-  await browser?.close();
-});
+useBrowser();
 
-/** signedIn opens a fresh browser context on the API at url and signs in. */
-async function signedIn(email, url = env("CASEDESK_URL")) {
-  // bypassCSP: the accessibility check injects axe-core.
-  const context = await browser.newContext({ baseURL: url, viewport: { width: 1400, height: 1000 }, bypassCSP: true });
-  const page = await context.newPage();
-  page.setDefaultTimeout(15_000);
-  await page.goto("/");
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByRole("button", { name: "Sign out" }).waitFor();
-  return { context, page };
-}
-
-async function accessible(page, screen) {
-  await page.addScriptTag({ path: axePath });
-  const violations = await page.evaluate(async () => (await window.axe.run(document)).violations);
-  const bad = violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-  assert.deepEqual(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`), [],
-    `${screen} has accessibility violations`);
-}
-
-const shot = (page, name) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 const row = (page, id) => page.getByRole("row").filter({ has: page.getByRole("link", { name: id, exact: true }) });
 
 test("two agents on two API replicas see each other on the case page and in the queue row, typing included", async () => {
