@@ -37,14 +37,10 @@ func TestQueueOf10000Cases(t *testing.T) {
 		"subject": "Template case", "channel": "email"})
 	expect(t, r, http.StatusCreated)
 	template := r.body["id"].(string)
-	for deadline := time.Now().Add(30 * time.Second); ; {
-		if _, err := s.db.Case(context.Background(), template); err == nil {
-			break
-		} else if time.Now().After(deadline) {
-			t.Fatalf("the template case was not projected: %v", err)
-		}
-		time.Sleep(50 * time.Millisecond) // polling for the projection, not guessing an order
-	}
+	eventually(t, 30*time.Second, "the template case's projection", func() bool {
+		_, err := s.db.Case(context.Background(), template)
+		return err == nil
+	})
 
 	start := time.Now()
 	tag, err := s.db.Pool.Exec(context.Background(), `
