@@ -113,15 +113,9 @@ func (b *bench) act(ctx context.Context) (Report, error) {
 			})
 		}
 	}
-	a, base, phases := interleave(ctx, b.cfg.Rounds, "case actions", actions, "baseline: trivial Update", update)
-	r.Series, r.Phases = []Stats{a}, phases
+	r.against(interleave(ctx, b.cfg.Rounds, "case actions", actions, "baseline: trivial Update", update))
 	if update == nil {
 		r.Notes = append(r.Notes, errNoBaseline.Error())
-		return r, nil
-	}
-	r.Series = append(r.Series, base)
-	if base.Rate > 0 {
-		r.RateRatio = round(a.Rate/base.Rate, 3)
 	}
 	return r, nil
 }

@@ -456,6 +456,20 @@ func round(v float64, places int) float64 {
 
 // interleave runs a and b one after the other, rounds times (A B A B), and
 // returns the series of each and the phases in the order they ran.
+// against records what interleave measured: the scenario's series a, its
+// baseline's base (the zero Stats when it had none) and the phases in the
+// order they ran, and the rate of a as a share of the baseline's.
+func (r *Report) against(a, base Stats, phases []Stats) {
+	r.Series, r.Phases = []Stats{a}, phases
+	if base.Name == "" {
+		return
+	}
+	r.Series = append(r.Series, base)
+	if base.Rate > 0 {
+		r.RateRatio = round(a.Rate/base.Rate, 3)
+	}
+}
+
 func interleave(ctx context.Context, rounds int, aName string, a func(ctx context.Context) *phase, bName string, bf func(ctx context.Context) *phase) (Stats, Stats, []Stats) {
 	var as, bs []*phase
 	var order []Stats

@@ -40,15 +40,9 @@ func (b *bench) open(ctx context.Context) (Report, error) {
 			})
 		}
 	}
-	a, base, phases := interleave(ctx, b.cfg.Rounds, "POST /v1/cases", caseOpen, "baseline: StartWorkflow of a no-op", bare)
-	r.Series, r.Phases = []Stats{a}, phases
+	r.against(interleave(ctx, b.cfg.Rounds, "POST /v1/cases", caseOpen, "baseline: StartWorkflow of a no-op", bare))
 	if bare == nil {
 		r.Notes = append(r.Notes, errNoBaseline.Error())
-		return r, nil
-	}
-	r.Series = append(r.Series, base)
-	if base.Rate > 0 {
-		r.RateRatio = round(a.Rate/base.Rate, 3)
 	}
 	return r, nil
 }
