@@ -121,7 +121,7 @@ func startSystemWith(t testing.TB, rules casedesk.Rules, opts systemOptions) *sy
 		DB: db, Users: db, InboundLog: db, Customers: db, Macros: db, Alerts: db, CaseReads: db, Approvals: db, Feedback: db, Idempotency: db,
 		Reports: db, Categories: rules.Categories, Webhooks: db,
 		IsOutage: postgres.IsOutage, TokenTTL: time.Minute, Limits: opts.limits, ActionTimeout: opts.actionTimeout,
-		Cases:  &temporalclient.Cases{Client: tc, Rules: rules, TaskQueue: queue},
+		Cases:  &temporalclient.Cases{Client: tc, Rules: rules, TaskQueue: queue, Projector: db},
 		Logger: logger,
 		TemporalHealth: func(ctx context.Context) error {
 			_, err := tc.CheckHealth(ctx, &client.CheckHealthRequest{})

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
@@ -62,22 +63,82 @@ type Cases struct {
 	Rules  casedesk.Rules
 	// TaskQueue of new case workflows; workflows.TaskQueue when empty.
 	TaskQueue string
+	// Projector is the read model. With it a case opens without waiting
+	// for a workflow task (Open); without it every case opens with an
+	// Update-with-Start.
+	Projector Projector
+	// Now is the clock of an opening decided here; time.Now when nil.
+	Now func() time.Time
 }
 
-// Open starts the workflow of case id and returns once the case is projected
-// and readable. Opening the same id again (a retried request) attaches to the
-// workflow already started and returns the same case. req has been checked
-// by the caller (casedesk.OpenRequest.Check); the workflow decides it again.
+// Projector writes a case and its new events to the read model
+// (postgres.DB.ProjectCase).
+type Projector interface {
+	ProjectCase(ctx context.Context, c casedesk.Case, events []casedesk.Event, from casedesk.ProjectionOrigin) error
+}
+
+// Open starts the workflow of case id and returns once the case is durable
+// and readable. req has been checked by the caller
+// (casedesk.OpenRequest.Check).
+//
+// The opening is decided here, by the same rules the workflow runs
+// (casedesk.Rules.Open): the workflow starts with that state in its input
+// (workflows.CaseInput.Decided) and Open writes it to the read model itself,
+// so the 201 waits for the start and one projection, not for a workflow
+// task. The workflow projects the same state at its first task, which
+// covers an API that dies between the two. A refund case still opens with an
+// Update-with-Start: its opening proposes its refund, which holds money in
+// the store under the workflow's lock.
+//
+// Opening the same id again (a retried request) finds the workflow started
+// and waits, through its open update, for the case as the workflow has it;
+// so does an opening whose projection failed here.
 func (s *Cases) Open(ctx context.Context, id string, req casedesk.OpenRequest, by casedesk.Actor) (casedesk.Case, error) {
 	req = casedesk.MaskCommand(req)
-	start := s.Client.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
-		ID:                       workflows.WorkflowID(id),
-		TaskQueue:                cmp.Or(s.TaskQueue, workflows.TaskQueue),
-		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		TypedSearchAttributes:    workflows.SearchAttributes(req.Draft(id)),
-		StaticSummary:            fmt.Sprintf("%s %s: %s", id, req.Type, req.Subject),
-	}, workflows.CaseWorkflow, workflows.CaseInput{ID: id, Request: req, Actor: by, Rules: s.Rules})
+	if s.Projector == nil || req.Type == casedesk.TypeRefund {
+		return s.openWithUpdate(ctx, id, req, by)
+	}
+	now := time.Now
+	if s.Now != nil {
+		now = s.Now
+	}
+	c, events, err := s.Rules.Open(id, req, by, now())
+	if err != nil {
+		metrics.CaseAction(workflows.UpdateOpen, err)
+		return casedesk.Case{}, err
+	}
+	opts := s.startOptions(id, req)
+	opts.WorkflowIDConflictPolicy = enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL
+	opts.WorkflowExecutionErrorWhenAlreadyStarted = true
+	run, err := s.Client.ExecuteWorkflow(ctx, opts, workflows.CaseWorkflow,
+		workflows.CaseInput{ID: id, Request: req, Actor: by, Rules: s.Rules, State: &c, Pending: events, Decided: true})
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	switch {
+	case errors.As(err, &started):
+		return s.openWithUpdate(ctx, id, req, by)
+	case err != nil:
+		err = s.translate(ctx, id, err)
+		metrics.CaseAction(workflows.UpdateOpen, err)
+		return casedesk.Case{}, err
+	}
+	// The state is the start event's input: history length 1, which any
+	// projection by the workflow's own tasks supersedes.
+	from := casedesk.ProjectionOrigin{RunID: run.GetRunID(), HistoryLength: 1}
+	if err := s.Projector.ProjectCase(ctx, c, events, from); err != nil {
+		// The case is durable; its workflow projects it once the read
+		// model takes it.
+		return s.openWithUpdate(ctx, id, req, by)
+	}
+	metrics.CaseAction(workflows.UpdateOpen, nil)
+	return c, nil
+}
+
+// openWithUpdate starts the workflow of case id with an Update-with-Start
+// (or attaches to the one already started) and returns the case once the
+// workflow has decided and projected its opening.
+func (s *Cases) openWithUpdate(ctx context.Context, id string, req casedesk.OpenRequest, by casedesk.Actor) (casedesk.Case, error) {
+	start := s.Client.NewWithStartWorkflowOperation(s.startOptions(id, req),
+		workflows.CaseWorkflow, workflows.CaseInput{ID: id, Request: req, Actor: by, Rules: s.Rules})
 	handle, err := s.Client.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
 		StartWorkflowOperation: start,
 		UpdateOptions: client.UpdateWorkflowOptions{
@@ -87,6 +148,19 @@ func (s *Cases) Open(ctx context.Context, id string, req casedesk.OpenRequest, b
 		},
 	})
 	return s.result(ctx, workflows.UpdateOpen, id, handle, err)
+}
+
+// startOptions starts the workflow of case id; a second start of the same
+// id attaches to the first.
+func (s *Cases) startOptions(id string, req casedesk.OpenRequest) client.StartWorkflowOptions {
+	return client.StartWorkflowOptions{
+		ID:                       workflows.WorkflowID(id),
+		TaskQueue:                cmp.Or(s.TaskQueue, workflows.TaskQueue),
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		TypedSearchAttributes:    workflows.SearchAttributes(req.Draft(id)),
+		StaticSummary:            fmt.Sprintf("%s %s: %s", id, req.Type, req.Subject),
+	}
 }
 
 // Act sends cmd by actor to case id and returns the case after it, once the

@@ -33,6 +33,12 @@ type CaseInput struct {
 	HoldSeq int              `json:"hold_seq,omitempty"`
 	// Notify holds events whose email was not yet handed to the outbox.
 	Notify []casedesk.Event `json:"notify,omitempty"`
+	// Decided marks a new case whose opening the API decided with the same
+	// rules (temporalclient.Cases.Open): State and Pending hold it, the
+	// API has projected it, and the workflow takes it as its own and sends
+	// its notices. A field of the start's input, so replay takes the
+	// branch the run took.
+	Decided bool `json:"decided,omitempty"`
 }
 
 // caseRun is one run of a case workflow.
@@ -67,6 +73,9 @@ func CaseWorkflow(ctx workflow.Context, in CaseInput) (casedesk.Case, error) {
 	}
 	if in.State != nil {
 		w.c, w.pending = *in.State, in.Pending
+		if in.Decided {
+			w.queueNotices(in.Pending)
+		}
 	} else {
 		c, events, err := w.rules.Open(in.ID, in.Request, in.Actor, workflow.Now(ctx))
 		if err != nil {

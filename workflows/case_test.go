@@ -479,3 +479,47 @@ func testLogOutput() io.Writer {
 	}
 	return io.Discard
 }
+
+// A case whose opening the API decided (temporalclient.Cases.Open) runs from
+// the state in its input as if the workflow had decided it: the same
+// timeline, the opening's email, and the projection of its first event.
+func TestACaseOpenedByTheAPIRunsFromTheStateItWasGiven(t *testing.T) {
+	run := func(decided bool) (*harness, casedesk.Case) {
+		h := newHarness(t)
+		h.do(time.Minute, agent, casedesk.Assign{AssigneeID: agent.ID})
+		h.do(time.Minute, agent, casedesk.Reply{Body: "Looking into it"})
+		h.do(time.Minute, agent, casedesk.Resolve{Outcome: casedesk.OutcomeAnswered})
+		h.do(time.Minute, agent, casedesk.Close{})
+		r := rules(7 * 24 * time.Hour)
+		req := casedesk.OpenRequest{Type: casedesk.TypeInquiry, CustomerID: "CU-1", Subject: "Charged twice", Channel: casedesk.ChannelPhone}
+		in := workflows.CaseInput{ID: "C-TEST01", Request: req, Actor: agent, Rules: r}
+		if decided {
+			c, events, err := r.Open(in.ID, req, agent, start)
+			if err != nil {
+				t.Fatal(err)
+			}
+			in.State, in.Pending, in.Decided = &c, events, true
+		}
+		h.env.ExecuteWorkflow(workflows.CaseWorkflow, in)
+		if !h.env.IsWorkflowCompleted() {
+			t.Fatal("workflow did not complete")
+		}
+		var c casedesk.Case
+		if err := h.env.GetWorkflowResult(&c); err != nil {
+			t.Fatalf("decided=%v: %v", decided, err)
+		}
+		return h, c
+	}
+	byWorkflow, want := run(false)
+	byAPI, got := run(true)
+	if got.Status != casedesk.StatusClosed || got.Version != want.Version || !got.OpenedAt.Equal(want.OpenedAt) {
+		t.Errorf("decided by the API: %s v%d opened %v; by the workflow: %s v%d opened %v",
+			got.Status, got.Version, got.OpenedAt, want.Status, want.Version, want.OpenedAt)
+	}
+	if g, w := eventTypes(byAPI.rec.timeline()), eventTypes(byWorkflow.rec.timeline()); !slices.Equal(g, w) {
+		t.Errorf("timeline %v, want %v", g, w)
+	}
+	if g, w := byAPI.rec.kinds(), byWorkflow.rec.kinds(); !slices.Equal(g, w) || !slices.Contains(g, "case_opened to customer@example.com") {
+		t.Errorf("outbox %v, want %v with the opening's email", g, w)
+	}
+}

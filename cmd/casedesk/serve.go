@@ -269,7 +269,7 @@ func serveAPI(ctx context.Context, d *deps) error {
 		Console:       web.Handler(),
 		Reports:       d.db,
 		Categories:    d.cfg.Categories,
-		Cases:         &temporalclient.Cases{Client: d.temporal, Rules: d.rules()},
+		Cases:         &temporalclient.Cases{Client: d.temporal, Rules: d.rules(), Projector: d.db},
 		Logger:        d.log,
 		TemporalHealth: func(ctx context.Context) error {
 			_, err := d.temporal.CheckHealth(ctx, &client.CheckHealthRequest{})
