@@ -19,7 +19,7 @@ func (b *bench) act(ctx context.Context) (Report, error) {
 		n = max(256, 16*b.cfg.Concurrency)
 	}
 	r := Report{Started: time.Now().UTC(), Params: map[string]any{
-		"concurrency": b.cfg.Concurrency, "phase_seconds": b.cfg.Duration.Seconds(), "rounds": b.cfg.Rounds, "cases": n,
+		"concurrency": b.cfg.Concurrency, "rate": b.cfg.Rate, "phase_seconds": b.cfg.Duration.Seconds(), "rounds": b.cfg.Rounds, "cases": n,
 		"mix": "2 notes : 1 reply : 1 assign, each on the next case in turn (a note on the next case with room for one)",
 	}}
 	ids := make([]string, n)
@@ -67,7 +67,7 @@ func (b *bench) act(ctx context.Context) (Report, error) {
 		return j, false
 	}
 	actions := func(ctx context.Context) *phase {
-		return runPhase(ctx, "act", b.cfg.Concurrency, b.cfg.Duration, 0, func(ctx context.Context, i int) error {
+		return b.drive(ctx, "act", func(ctx context.Context, i int) error {
 			u, id := b.agent(), ids[i%n]
 			kind := i % 4
 			if kind == 0 || kind == 2 {
@@ -108,7 +108,7 @@ func (b *bench) act(ctx context.Context) (Report, error) {
 			}
 		}()
 		update = func(ctx context.Context) *phase {
-			return runPhase(ctx, "update", b.cfg.Concurrency, b.cfg.Duration, 0, func(ctx context.Context, i int) error {
+			return b.drive(ctx, "update", func(ctx context.Context, i int) error {
 				return b.base.ping(ctx, waiters[i%n], i)
 			})
 		}

@@ -45,6 +45,12 @@ type Config struct {
 	MetricsURL string
 	// Concurrency is how many requests are in flight at once.
 	Concurrency int
+	// Rate, when above zero, paces open and act at that many requests a
+	// second, however fast they are answered (at most 8 × Concurrency in
+	// flight), and measures each latency from when its request was due:
+	// the latency at a given load, where Concurrency alone measures the
+	// peak rate.
+	Rate float64
 	// Duration is how long each phase (one A or one B) lasts; Rounds how
 	// many A B pairs run.
 	Duration time.Duration
@@ -400,6 +406,68 @@ func runPhase(ctx context.Context, name string, n int, d time.Duration, count in
 				}
 				mu.Unlock()
 			}
+		}()
+	}
+	wg.Wait()
+	p.elapsed = time.Since(start)
+	return p
+}
+
+// drive runs one phase of op for the configured duration: closed loop at
+// the configured concurrency, or paced at the configured rate.
+func (b *bench) drive(ctx context.Context, name string, op func(ctx context.Context, i int) error) *phase {
+	if b.cfg.Rate > 0 {
+		return runPaced(ctx, name, b.cfg.Rate, 8*b.cfg.Concurrency, b.cfg.Duration, op)
+	}
+	return runPhase(ctx, name, b.cfg.Concurrency, b.cfg.Duration, 0, op)
+}
+
+// runPaced starts a call of op every 1/rate seconds for d (an open loop),
+// with at most inflight calls running; a call due while inflight are
+// running starts when one ends. Each latency runs from when the call was
+// due, so a backlog counts against the system, not against the schedule.
+func runPaced(ctx context.Context, name string, rate float64, inflight int, d time.Duration, op func(ctx context.Context, i int) error) *phase {
+	p := &phase{name: name}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, inflight)
+	interval := time.Duration(float64(time.Second) / rate)
+	start := time.Now()
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+pace:
+	for i := 0; ; i++ {
+		due := start.Add(time.Duration(i) * interval)
+		if due.Sub(start) >= d {
+			break
+		}
+		timer.Reset(time.Until(due))
+		select {
+		case <-ctx.Done():
+			break pace
+		case <-timer.C:
+		}
+		select {
+		case <-ctx.Done():
+			break pace
+		case slots <- struct{}{}:
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := op(ctx, i)
+			took := time.Since(due)
+			<-slots
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				p.errors++
+				if p.firstErr == "" {
+					p.firstErr = err.Error()
+				}
+				return
+			}
+			p.latencies = append(p.latencies, took)
 		}()
 	}
 	wg.Wait()

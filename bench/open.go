@@ -22,10 +22,10 @@ func (b *bench) openCase(ctx context.Context, u user, i int) (string, error) {
 // open measures POST /v1/cases against bare StartWorkflow of a no-op.
 func (b *bench) open(ctx context.Context) (Report, error) {
 	r := Report{Started: time.Now().UTC(), Params: map[string]any{
-		"concurrency": b.cfg.Concurrency, "phase_seconds": b.cfg.Duration.Seconds(), "rounds": b.cfg.Rounds,
+		"concurrency": b.cfg.Concurrency, "rate": b.cfg.Rate, "phase_seconds": b.cfg.Duration.Seconds(), "rounds": b.cfg.Rounds,
 	}}
 	caseOpen := func(ctx context.Context) *phase {
-		return runPhase(ctx, "open", b.cfg.Concurrency, b.cfg.Duration, 0, func(ctx context.Context, i int) error {
+		return b.drive(ctx, "open", func(ctx context.Context, i int) error {
 			_, err := b.openCase(ctx, b.agent(), i)
 			return err
 		})
@@ -34,7 +34,7 @@ func (b *bench) open(ctx context.Context) (Report, error) {
 	if b.base != nil {
 		tag := randomHex(4)
 		bare = func(ctx context.Context) *phase {
-			return runPhase(ctx, "bare start", b.cfg.Concurrency, b.cfg.Duration, 0, func(ctx context.Context, i int) error {
+			return b.drive(ctx, "bare start", func(ctx context.Context, i int) error {
 				_, err := b.base.start(ctx, fmt.Sprintf("bench-noop-%s-%d-%s", tag, i, randomHex(2)), noopWorkflow)
 				return err
 			})

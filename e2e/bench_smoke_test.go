@@ -107,6 +107,24 @@ func TestBenchScenariosRunAndReport(t *testing.T) {
 		}
 		all = append(all, r)
 	}
+
+	// Paced: open at a fixed rate, both the cases and the bare starts.
+	paced := base
+	paced.Rate, paced.Duration = 10, time.Second
+	reports, err := bench.Run(ctx, paced, []string{"open"})
+	if err != nil {
+		t.Fatalf("open at a rate: %v", err)
+	}
+	for _, st := range reports[0].Series {
+		// 10 due per phase of a second, two phases: no more, and all answered.
+		if st.Count+st.Errors != 20 || st.Errors != 0 {
+			t.Errorf("open at 10/s for 2 × 1 s: series %q counted %d with %d errors (%s)", st.Name, st.Count, st.Errors, st.FirstError)
+		}
+	}
+	if reports[0].Params["rate"] != 10.0 {
+		t.Errorf("open at a rate: params %v", reports[0].Params)
+	}
+
 	var table bytes.Buffer
 	if err := bench.WriteTable(&table, all); err != nil {
 		t.Fatal(err)

@@ -58,6 +58,10 @@ Flags:
   --metrics URL      the worker's /metrics (default URL/metrics, the worker's
                      own under casedesk dev)
   --concurrency N    requests in flight (16)
+  --rate R           open, act: send R requests a second for each phase
+                     instead (at most 8 x concurrency in flight), latency
+                     counted from when each was due: the latency at a given
+                     load, e.g. half the peak rate measured without it
   --duration D       length of each A or B phase (10s)
   --rounds N         A B pairs (2)
   --cases N          the scenario's size (see above)
@@ -88,6 +92,7 @@ func runBench(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.StringVar(&cfg.Token, "token", "", "")
 	fs.StringVar(&cfg.MetricsURL, "metrics", "", "")
 	fs.IntVar(&cfg.Concurrency, "concurrency", 16, "")
+	fs.Float64Var(&cfg.Rate, "rate", 0, "")
 	fs.DurationVar(&cfg.Duration, "duration", 10*time.Second, "")
 	fs.IntVar(&cfg.Rounds, "rounds", 2, "")
 	fs.IntVar(&cfg.Cases, "cases", 0, "")
@@ -110,8 +115,8 @@ func runBench(ctx context.Context, args []string, stdout io.Writer) error {
 	if len(scenarios) == 0 {
 		return fmt.Errorf("name at least one scenario: %s (see casedesk bench --help)", strings.Join(bench.Scenarios, ", "))
 	}
-	if cfg.Concurrency < 1 || cfg.Rounds < 1 || cfg.Duration <= 0 || cfg.Cases < 0 || cfg.Batch < 1 || cfg.Requests < 1 || cfg.Users < 1 {
-		return errors.New("--concurrency, --rounds, --batch, --requests and --users must be at least 1, --duration positive, --cases not negative")
+	if cfg.Concurrency < 1 || cfg.Rounds < 1 || cfg.Duration <= 0 || cfg.Cases < 0 || cfg.Batch < 1 || cfg.Requests < 1 || cfg.Users < 1 || cfg.Rate < 0 {
+		return errors.New("--concurrency, --rounds, --batch, --requests and --users must be at least 1, --duration positive, --cases and --rate not negative")
 	}
 	ccfg, err := config.Load()
 	if err != nil {
