@@ -132,6 +132,13 @@ func (db *DB) ProjectCase(ctx context.Context, c casedesk.Case, events []casedes
 			// (migrations/018_lost_projections.sql), for this transaction.
 			batch.Queue(`SELECT set_config('casedesk.replacing_lost_projection', 'on', true)`)
 			batch.Queue(`DELETE FROM case_events WHERE case_id = $1 AND seq > $2`, c.ID, c.LastSeq)
+			// An approval only a lost projection had leaves the queue (the
+			// case keeps every approval it ever had, so no other goes).
+			ids := make([]string, len(c.Approvals))
+			for i, a := range c.Approvals {
+				ids[i] = a.ID
+			}
+			batch.Queue(`DELETE FROM approvals WHERE case_id = $1 AND NOT (id = ANY($2))`, c.ID, ids)
 		}
 		for _, a := range c.Approvals {
 			state, err := json.Marshal(a)
@@ -142,7 +149,8 @@ func (db *DB) ProjectCase(ctx context.Context, c casedesk.Case, events []casedes
 				INSERT INTO approvals (id, case_id, kind, status, requested_by, requested_at, expires_at, case_version, state)
 				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 				ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, case_version = EXCLUDED.case_version,
-					state = EXCLUDED.state
+					state = EXCLUDED.state, kind = EXCLUDED.kind, requested_by = EXCLUDED.requested_by,
+					requested_at = EXCLUDED.requested_at, expires_at = EXCLUDED.expires_at
 				WHERE $10`,
 				a.ID, c.ID, a.Kind, a.Status, a.RequestedBy, a.RequestedAt, a.ExpiresAt, c.Version, state, latest)
 		}
@@ -157,7 +165,7 @@ func (db *DB) ProjectCase(ctx context.Context, c casedesk.Case, events []casedes
 		batch.Queue(`SELECT pg_notify($1, $2)`, CaseChannel, caseChangePayload(c.ID, c.Version))
 		results := tx.SendBatch(ctx, batch)
 		if latest {
-			for range 2 {
+			for range 3 {
 				if _, err := results.Exec(); err != nil {
 					_ = results.Close()
 					return err

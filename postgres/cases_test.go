@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/casedesk/casedesk"
 	"github.com/casedesk/casedesk/internal/testenv"
 	"github.com/casedesk/casedesk/postgres"
@@ -364,6 +366,46 @@ func TestProjectCase(t *testing.T) {
 		// And the timeline still refuses everyone else.
 		_, err = db.Pool.Exec(ctx, `DELETE FROM case_events WHERE case_id = $1`, "C-LOST01")
 		wantPgError(t, err, "P0001", "case_events is append-only")
+	})
+
+	t.Run("an approval only a lost workflow task had leaves the queue, one it redid takes its times", func(t *testing.T) {
+		real := history(t, "C-LOST02", req, at, lifecycle[:2]...)
+		project(t, db, real[:2])
+		approval := func(id string, requested time.Time) casedesk.Approval {
+			return casedesk.Approval{ID: id, CaseID: "C-LOST02", Kind: "chargeback_response", Required: 1,
+				Decisions: []casedesk.ApprovalDecision{}, RequestedBy: agent.ID, RequestedAt: requested,
+				Status: casedesk.ApprovalPending, ExpiresAt: requested.Add(24 * time.Hour)}
+		}
+		// The lost task requested two approvals; the task run in its place
+		// requested the first again, two seconds later, and not the second.
+		lost := real[1].c
+		lost.Version++
+		lost.Approvals = []casedesk.Approval{approval("C-LOST02-A1", at), approval("C-LOST02-A2", at)}
+		if err := db.ProjectCase(ctx, lost, nil, casedesk.ProjectionOrigin{RunID: "R2", HistoryLength: 10}); err != nil {
+			t.Fatal(err)
+		}
+		kept := real[1].c
+		kept.Version++
+		kept.Approvals = []casedesk.Approval{approval("C-LOST02-A1", at.Add(2*time.Second))}
+		if err := db.ProjectCase(ctx, kept, nil, casedesk.ProjectionOrigin{RunID: "R2", HistoryLength: 12}); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := db.Pool.Query(ctx, `SELECT id, requested_at, expires_at FROM approvals WHERE case_id = $1 ORDER BY id`, "C-LOST02")
+		if err != nil {
+			t.Fatal(err)
+		}
+		type row struct {
+			ID                   string
+			Requested, ExpiresAt time.Time
+		}
+		got, err := pgx.CollectRows(rows, pgx.RowToStructByPos[row])
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := kept.Approvals[0]
+		if len(got) != 1 || got[0].ID != want.ID || !got[0].Requested.Equal(want.RequestedAt) || !got[0].ExpiresAt.Equal(want.ExpiresAt) {
+			t.Fatalf("approvals of the case %+v, want only %s requested at %v", got, want.ID, want.RequestedAt)
+		}
 	})
 
 	t.Run("events projected out of order come back in seq order", func(t *testing.T) {
