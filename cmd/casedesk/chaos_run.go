@@ -91,7 +91,7 @@ func (r *chaosRun) execute(ctx context.Context) (*chaosReport, error) {
 	_, _ = rand.Read(b)
 	rep.RunID = hex.EncodeToString(b)
 	w := &workload{run: r, runID: rep.RunID, tracks: map[string]*caseTrack{}, refusals: map[string]int{},
-		decidedKeys: map[string]bool{}}
+		decidedKeys: map[string]bool{}, decideRetries: map[string]int{}}
 	r.log.Info("chaos: setting up", "run", rep.RunID, "cases", r.o.cases, "faults", len(r.o.faults))
 	if err := w.setup(ctx); err != nil {
 		return nil, err

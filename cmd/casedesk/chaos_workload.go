@@ -50,6 +50,8 @@ type workload struct {
 	opened      atomic.Int64
 	refusals    map[string]int // definite 4xx answers by action and status
 	decidedKeys map[string]bool
+	// decideRetries counts the decisions of a key answered 404.
+	decideRetries map[string]int
 }
 
 func (w *workload) track(id, typ string) *caseTrack {
@@ -427,10 +429,14 @@ func (w *workload) decideOne(ctx context.Context, a map[string]any, i int) {
 		}
 		key := "decide-" + id + "-" + sup.id
 		w.mu.Lock()
-		done := w.decidedKeys[key]
+		done, retry := w.decidedKeys[key], w.decideRetries[key]
 		w.mu.Unlock()
 		if done {
 			continue
+		}
+		if retry > 0 {
+			// A fresh key: the first one's 404 is what it replays.
+			key = fmt.Sprintf("%s-retry-%d", key, retry)
 		}
 		approve := a["kind"] != "refund" && a["kind"] != "credit" || chaosHash(id)%10 != 0
 		path, body := "/v1/approvals/"+id+"/approve", map[string]any{"comment": "ok"}
@@ -439,7 +445,15 @@ func (w *workload) decideOne(ctx context.Context, a map[string]any, i int) {
 		}
 		r := w.run.http.do(ctx, i+n, "POST", path, sup.token, key, body)
 		w.mu.Lock()
-		w.decidedKeys[key] = r.ok() || !r.inDoubt
+		if r.status == http.StatusNotFound {
+			// The listing showed an approval its workflow does not have
+			// (yet): the projection of a workflow task whose completion
+			// was lost, which the task run in its place redoes. A
+			// supervisor who still sees it pending tries again.
+			w.decideRetries["decide-"+id+"-"+sup.id]++
+		} else {
+			w.decidedKeys["decide-"+id+"-"+sup.id] = r.ok() || !r.inDoubt
+		}
 		w.mu.Unlock()
 		if t := w.existing(caseID); t != nil {
 			w.record(t, effectKey{"decision", sup.id}, "decide", r)
