@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	enums "go.temporal.io/api/enums/v1"
+
 	"github.com/casedesk/casedesk"
 	"github.com/casedesk/casedesk/activities"
 	"github.com/casedesk/casedesk/mail"
@@ -79,6 +81,13 @@ func TestACaseOpensWithoutWaitingForAWorkflowTask(t *testing.T) {
 		err := s.db.Pool.QueryRow(ctx, `SELECT count(*) FROM messages WHERE case_id = $1 AND kind = 'case_opened'`, id).Scan(&n)
 		return err == nil && n == 1
 	})
+	// The first task projected and queued the email in local activities:
+	// the opening took no activity task.
+	for _, e := range workflowHistory(t, s, id).Events {
+		if e.GetEventType() == enums.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED {
+			t.Errorf("the opened case scheduled an activity: %v", e)
+		}
+	}
 
 	// The API's projection fails: the case is still durable, and the
 	// opening answers once the workflow projected it.

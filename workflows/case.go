@@ -63,11 +63,14 @@ type caseRun struct {
 	// projecting is true while one projection runs (projectLatest).
 	projected  int64
 	projecting bool
+	// decided is CaseInput.Decided: a run that began after every change
+	// to the projection, so it asks no GetVersion for one.
+	decided bool
 }
 
 // CaseWorkflow runs one case from opening until it closes.
 func CaseWorkflow(ctx workflow.Context, in CaseInput) (casedesk.Case, error) {
-	w := &caseRun{rules: in.Rules, holdSeq: in.HoldSeq, settling: map[string]bool{}, notify: in.Notify}
+	w := &caseRun{rules: in.Rules, holdSeq: in.HoldSeq, settling: map[string]bool{}, notify: in.Notify, decided: in.Decided}
 	if w.rules.ReopenWindow <= 0 {
 		w.rules.ReopenWindow = casedesk.DefaultReopenWindow
 	}
@@ -89,9 +92,21 @@ func CaseWorkflow(ctx workflow.Context, in CaseInput) (casedesk.Case, error) {
 	if err := w.registerHandlers(ctx); err != nil {
 		return casedesk.Case{}, err
 	}
-	workflow.Go(ctx, w.notifier)
-	if err := w.project(ctx); err != nil {
-		return casedesk.Case{}, err
+	if in.Decided {
+		// Off the API's path: the opening is durable and readable already,
+		// so the first task projects it again and hands its email to the
+		// outbox, both as local activities, without an activity task's
+		// round trip through the server.
+		if err := w.project(ctx); err != nil {
+			return casedesk.Case{}, err
+		}
+		w.notifyLocally(ctx)
+		workflow.Go(ctx, w.notifier)
+	} else {
+		workflow.Go(ctx, w.notifier)
+		if err := w.project(ctx); err != nil {
+			return casedesk.Case{}, err
+		}
 	}
 	if in.State == nil && w.c.Type == casedesk.TypeRefund {
 		// A refund case proposes its refund as its first step.
@@ -278,7 +293,9 @@ func (w *caseRun) handlerRules(ctx workflow.Context) casedesk.Rules {
 // workflow, so the read model must catch up, never drop it. It returns once
 // the case is projected, which keeps the API's read-after-write promise.
 func (w *caseRun) project(ctx workflow.Context) error {
-	if workflow.GetVersion(ctx, changeProjectionActivity, workflow.DefaultVersion, 1) >= 1 {
+	// A decided run skips the marker (and the search attribute upsert that
+	// comes with a first GetVersion): it always runs the latest projection.
+	if w.decided || workflow.GetVersion(ctx, changeProjectionActivity, workflow.DefaultVersion, 1) >= 1 {
 		return w.projectLatest(ctx)
 	}
 	return w.projectWithTimers(ctx)
@@ -620,6 +637,23 @@ func (w *caseRun) queueNotices(events []casedesk.Event) {
 			w.notify = append(w.notify, e)
 		}
 	}
+}
+
+// notifyLocally hands the queued events to the outbox in a local activity;
+// when that fails they stay queued for the notifier's activity. Called
+// before the notifier starts, after the events' projection.
+func (w *caseRun) notifyLocally(ctx workflow.Context) {
+	batch := w.notify
+	if len(batch) == 0 {
+		return
+	}
+	err := workflow.ExecuteLocalActivity(projectionLocalOptions(ctx), acts.Notify,
+		activities.NotifyInput{Case: w.c, Events: batch}).Get(ctx, nil)
+	if err != nil {
+		workflow.GetLogger(ctx).Warn("handing email to the outbox failed; retrying in an activity", "case_id", w.c.ID, "error", err)
+		return
+	}
+	w.notify = w.notify[len(batch):]
 }
 
 // notifier hands queued events to the Notify activity in the background, so
