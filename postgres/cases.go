@@ -95,6 +95,10 @@ func (db *DB) ProjectCase(ctx context.Context, c casedesk.Case, events []casedes
 				projected_run = EXCLUDED.projected_run, projected_history = EXCLUDED.projected_history
 			WHERE CASE WHEN EXCLUDED.projected_run <> '' AND EXCLUDED.projected_run = cases.projected_run
 				THEN (cases.projected_history, cases.version) <= (EXCLUDED.projected_history, EXCLUDED.version)
+					-- The opening the API projected from the start's input
+					-- (history length 1): every projection of that version
+					-- in the run is of the same input, so none writes again.
+					AND NOT (cases.projected_history = 1 AND cases.version = EXCLUDED.version)
 				ELSE cases.version <= EXCLUDED.version END`,
 			c.ID, c.Type, c.Status, c.Priority, c.Channel, c.CustomerID, assignee, c.Subject, c.Description,
 			c.Category, c.IdentityVerified, c.Outcome, c.FirstContactResolution, c.OpenedBy, c.OpenedAt, c.UpdatedAt,

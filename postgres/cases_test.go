@@ -408,6 +408,36 @@ func TestProjectCase(t *testing.T) {
 		}
 	})
 
+	t.Run("the opening an API projected is not written again by its workflow's tasks", func(t *testing.T) {
+		h := history(t, "C-OPENED", req, at, lifecycle[:1]...)
+		xmin := func() string {
+			var x string
+			if err := db.Pool.QueryRow(ctx, `SELECT xmin::text FROM cases WHERE id = $1`, "C-OPENED").Scan(&x); err != nil {
+				t.Fatal(err)
+			}
+			return x
+		}
+		if err := db.ProjectCase(ctx, h[0].c, h[0].events, casedesk.ProjectionOrigin{RunID: "R3", HistoryLength: 1}); err != nil {
+			t.Fatal(err)
+		}
+		before := xmin()
+		if err := db.ProjectCase(ctx, h[0].c, h[0].events, casedesk.ProjectionOrigin{RunID: "R3", HistoryLength: 3}); err != nil {
+			t.Fatal(err)
+		}
+		if after := xmin(); after != before {
+			t.Errorf("the workflow's first projection rewrote the case row (xmin %s, then %s)", before, after)
+		}
+		if err := db.ProjectCase(ctx, h[1].c, h[1].events, casedesk.ProjectionOrigin{RunID: "R3", HistoryLength: 8}); err != nil {
+			t.Fatal(err)
+		}
+		if got := read(t, "C-OPENED"); !reflect.DeepEqual(inUTC(got), inUTC(h[1].c)) {
+			t.Fatalf("after the next version: %+v,\nwant %+v", got, h[1].c)
+		}
+		if got, want := events(t, "C-OPENED"), stored(t, h); !reflect.DeepEqual(got, want) {
+			t.Fatalf("timeline = %+v,\nwant %+v", got, want)
+		}
+	})
+
 	t.Run("events projected out of order come back in seq order", func(t *testing.T) {
 		h := history(t, "C-SHUFL1", req, at, lifecycle[:3]...)
 		var all []casedesk.Event
