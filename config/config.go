@@ -49,6 +49,7 @@ type Config struct {
 	// Reports and operations.
 	Categories  []string // CASEDESK_CATEGORIES: comma-separated case categories
 	MetricsAddr string   // CASEDESK_METRICS_ADDR: the worker's /metrics listener ("" for none)
+	Pprof       bool     // CASEDESK_PPROF: the metrics listener also serves /debug/pprof/
 	OTLPTraces  bool     // OTEL_EXPORTER_OTLP_ENDPOINT (or its traces variant) is set: traces are exported
 	// Email dispatch from the outbox.
 	AlertsFile      string        // CASEDESK_ALERTS_CONFIG: who gets staff alerts, immediate or digest
@@ -256,6 +257,13 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	c.MetricsAddr = get("CASEDESK_METRICS_ADDR", "127.0.0.1:9091")
 	if c.MetricsAddr == "off" {
 		c.MetricsAddr = ""
+	}
+	if v := get("CASEDESK_PPROF", "false"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, "CASEDESK_PPROF must be true or false")
+		}
+		c.Pprof = b
 	}
 	c.OTLPTraces = get("OTEL_EXPORTER_OTLP_ENDPOINT", "") != "" || get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "") != ""
 	c.WebhookWorkers, c.WebhookRetry, c.WebhookRetryFor = 4, casedesk.DefaultWebhookRetry, casedesk.WebhookRetryFor

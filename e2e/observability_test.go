@@ -65,12 +65,22 @@ func TestMetricsOnTheAPIAndTheWorkerShowWhatHappened(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	// The worker's own listener, as `casedesk worker` starts it.
-	addr, err := metrics.Serve(ctx, "127.0.0.1:0", nil)
+	addr, err := metrics.Serve(ctx, "127.0.0.1:0", nil, true)
 	if err != nil {
 		t.Fatal(err)
 	}
 	metrics.WatchOutbox(s.db.OutboxLanes, nil)
 	workerURL := "http://" + addr.String()
+	// With CASEDESK_PPROF the listener also serves Go's profiles.
+	resp, err := http.Get(workerURL + "/debug/pprof/goroutine?debug=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	profile, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(profile), "goroutine profile:") {
+		t.Errorf("GET /debug/pprof/goroutine: %d %.100s", resp.StatusCode, profile)
+	}
 
 	breachesBefore := histogramCount(t, "casedesk_sla_breach_lateness_seconds", map[string]string{"clock": "first_response"})
 	agent := s.as(casedesk.RoleAgent)

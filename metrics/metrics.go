@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	httppprof "net/http/pprof"
 	"strings"
 	"sync"
 	"time"
@@ -246,7 +247,7 @@ func TemporalHandler() (client.MetricsHandler, error) {
 // Serve serves Handler at /metrics on addr until ctx ends; the worker's
 // listener. The listener is bound before Serve returns an error, so a
 // taken address stops start-up.
-func Serve(ctx context.Context, addr string, log *slog.Logger) (net.Addr, error) {
+func Serve(ctx context.Context, addr string, log *slog.Logger, pprof bool) (net.Addr, error) {
 	if log == nil {
 		log = slog.Default()
 	}
@@ -256,6 +257,15 @@ func Serve(ctx context.Context, addr string, log *slog.Logger) (net.Addr, error)
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", Handler())
+	if pprof {
+		// Go's profiles of this process, for finding where the time goes
+		// (docs/performance.md); off unless CASEDESK_PPROF is set.
+		mux.HandleFunc("/debug/pprof/", httppprof.Index)
+		mux.HandleFunc("/debug/pprof/cmdline", httppprof.Cmdline)
+		mux.HandleFunc("/debug/pprof/profile", httppprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", httppprof.Symbol)
+		mux.HandleFunc("/debug/pprof/trace", httppprof.Trace)
+	}
 	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() {
 		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -182,7 +182,7 @@ func runCaseWorker(ctx context.Context, d *deps) error {
 		"sticky_cache", wopts.StickyCacheSize, "workflow_slots", wopts.WorkflowTaskSlots, "activity_slots", wopts.ActivitySlots)
 	metrics.WatchOutbox(d.db.OutboxLanes, d.log)
 	if d.cfg.MetricsAddr != "" {
-		addr, err := metrics.Serve(ctx, d.cfg.MetricsAddr, d.log)
+		addr, err := metrics.Serve(ctx, d.cfg.MetricsAddr, d.log, d.cfg.Pprof)
 		if err != nil {
 			w.Stop()
 			return err
