@@ -136,6 +136,7 @@ func TestEachVariableIsRead(t *testing.T) {
 		{map[string]string{"CASEDESK_LOG_FORMAT": "json"}, func(c *config.Config) { c.LogFormat = "json" }},
 		{map[string]string{"CASEDESK_CATEGORIES": "billing_question, other"}, func(c *config.Config) { c.Categories = []string{"billing_question", "other"} }},
 		{map[string]string{"CASEDESK_METRICS_ADDR": "off"}, func(c *config.Config) { c.MetricsAddr = "" }},
+		{map[string]string{"CASEDESK_PPROF": "true"}, func(c *config.Config) { c.Pprof = true }},
 		{map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318"}, func(c *config.Config) { c.OTLPTraces = true }},
 		{map[string]string{"CASEDESK_TOKEN_CACHE_TTL": "0s"}, func(c *config.Config) { c.TokenCacheTTL = 0 }},
 		{map[string]string{"CASEDESK_RATE_TOKEN": "5/s"}, func(c *config.Config) { c.RateToken = casedesk.RateLimit{Rate: 5, Burst: 25} }},
@@ -185,6 +186,7 @@ func TestBadValuesAreRefusedNamingTheVariable(t *testing.T) {
 		want []string // variables the error must name
 	}{
 		{map[string]string{"TEMPORAL_TLS": "maybe"}, []string{"TEMPORAL_TLS"}},
+		{map[string]string{"CASEDESK_PPROF": "sometimes"}, []string{"CASEDESK_PPROF"}},
 		{map[string]string{"CASEDESK_LINK_TTL": "a month"}, []string{"CASEDESK_LINK_TTL"}},
 		{map[string]string{"CASEDESK_LINK_TTL": "-1h"}, []string{"CASEDESK_LINK_TTL"}},
 		{map[string]string{"CASEDESK_LINK_TTL": "0s"}, []string{"CASEDESK_LINK_TTL"}},
