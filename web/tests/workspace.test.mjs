@@ -93,6 +93,10 @@ test("an agent finds a customer, corrects their email, and the history shows the
   const { context, page } = await signedIn(env("ANA_EMAIL"));
   await page.getByRole("link", { name: "Customers" }).click();
   await page.getByLabel("Find a customer").fill("hopperton");
+  // The search runs once the typing pauses and keeps its words in the URL:
+  // wait for it, so the rows below are its results and not the list before
+  // it (a click on a row that moves as the results arrive lands elsewhere).
+  await page.waitForURL(/[?&]q=hopperton/);
   const found = page.getByRole("table", { name: "Customers found" });
   await found.getByRole("link", { name: env("GRACE") }).waitFor();
   await found.getByRole("link", { name: env("DUPLICATE") }).waitFor();
