@@ -223,9 +223,21 @@ func (r *chaosRun) loadCases(ctx context.Context) (map[string]*caseTruth, error)
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	rows, err = r.db.Query(ctx, `SELECT case_id, seq, type, actor, at, COALESCE(data->>'clock', '') FROM case_events ORDER BY case_id, seq`)
+	err = r.loadEvents(ctx, "", func(id string, e casedesk.Event) {
+		if c := out[id]; c != nil {
+			c.events = append(c.events, e)
+		}
+	})
+	return out, err
+}
+
+// loadEvents reads the timeline of case id (every case's when id is empty),
+// in order, with each event's SLA clock.
+func (r *chaosRun) loadEvents(ctx context.Context, id string, add func(id string, e casedesk.Event)) error {
+	rows, err := r.db.Query(ctx, `SELECT case_id, seq, type, actor, at, COALESCE(data->>'clock', '') FROM case_events
+		WHERE $1 = '' OR case_id = $1 ORDER BY case_id, seq`, id)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
@@ -233,16 +245,14 @@ func (r *chaosRun) loadCases(ctx context.Context) (map[string]*caseTruth, error)
 		var e casedesk.Event
 		var clock string
 		if err := rows.Scan(&id, &e.Seq, &e.Type, &e.Actor, &e.At, &clock); err != nil {
-			return nil, err
+			return err
 		}
 		if clock != "" {
 			e.Data = map[string]any{"clock": clock}
 		}
-		if c := out[id]; c != nil {
-			c.events = append(c.events, e)
-		}
+		add(id, e)
 	}
-	return out, rows.Err()
+	return rows.Err()
 }
 
 // loadWorkflows describes each case's workflow and reads its state: the
@@ -256,12 +266,18 @@ func (r *chaosRun) loadWorkflows(ctx context.Context, cases map[string]*caseTrut
 			defer wg.Done()
 			for c := range ids {
 				r.loadWorkflow(ctx, c)
-				// A timer may have moved the case between the two reads.
+				// A timer may have moved the case between the two reads:
+				// read the case row and its timeline again, then the
+				// workflow, so that all three are of the same moment.
 				if c.wfFound && caseDrift(c.row, c.wf) != "" {
 					time.Sleep(2 * time.Second)
 					var row []byte
 					if err := r.db.QueryRow(ctx, `SELECT state FROM cases WHERE id = $1`, c.id).Scan(&row); err == nil {
 						_ = json.Unmarshal(row, &c.row)
+					}
+					var events []casedesk.Event
+					if err := r.loadEvents(ctx, c.id, func(_ string, e casedesk.Event) { events = append(events, e) }); err == nil {
+						c.events = events
 					}
 					r.loadWorkflow(ctx, c)
 				}
