@@ -401,11 +401,16 @@ func (w *workload) decide(ctx context.Context) {
 				w.decideOne(ctx, a, i+j)
 			}()
 		}
-		if started == 0 {
-			select {
-			case <-ctx.Done():
-			case <-time.After(300 * time.Millisecond):
-			}
+		// A pause before the next listing, shorter when this one found work:
+		// an approval left pending that every supervisor has decided (or
+		// that is still being decided) must not make the loop spin.
+		pause := 300 * time.Millisecond
+		if started > 0 {
+			pause = 100 * time.Millisecond
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(pause):
 		}
 	}
 }
