@@ -363,6 +363,7 @@ func (b *bench) call(ctx context.Context, token, method, path string, body any, 
 
 // phase is one run of an operation at a concurrency for a while.
 type phase struct {
+	mu        sync.Mutex
 	name      string
 	latencies []time.Duration
 	errors    int
@@ -370,12 +371,25 @@ type phase struct {
 	elapsed   time.Duration
 }
 
+// record counts one call: its latency, or its error. Safe for concurrent use.
+func (p *phase) record(took time.Duration, err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if err != nil {
+		p.errors++
+		if p.firstErr == "" {
+			p.firstErr = err.Error()
+		}
+		return
+	}
+	p.latencies = append(p.latencies, took)
+}
+
 // runPhase calls op from n goroutines until d has passed or, with count
 // above zero, until count calls were made (or d passed, if d is set), timing
 // each call.
 func runPhase(ctx context.Context, name string, n int, d time.Duration, count int, op func(ctx context.Context, i int) error) *phase {
 	p := &phase{name: name}
-	var mu sync.Mutex
 	var calls atomic.Int64
 	deadline := time.Now().Add(d)
 	start := time.Now()
@@ -394,17 +408,7 @@ func runPhase(ctx context.Context, name string, n int, d time.Duration, count in
 				}
 				t := time.Now()
 				err := op(ctx, i)
-				took := time.Since(t)
-				mu.Lock()
-				if err != nil {
-					p.errors++
-					if p.firstErr == "" {
-						p.firstErr = err.Error()
-					}
-				} else {
-					p.latencies = append(p.latencies, took)
-				}
-				mu.Unlock()
+				p.record(time.Since(t), err)
 			}
 		}()
 	}
@@ -428,7 +432,6 @@ func (b *bench) drive(ctx context.Context, name string, op func(ctx context.Cont
 // due, so a backlog counts against the system, not against the schedule.
 func runPaced(ctx context.Context, name string, rate float64, inflight int, d time.Duration, op func(ctx context.Context, i int) error) *phase {
 	p := &phase{name: name}
-	var mu sync.Mutex
 	var wg sync.WaitGroup
 	slots := make(chan struct{}, inflight)
 	interval := time.Duration(float64(time.Second) / rate)
@@ -456,18 +459,8 @@ pace:
 		go func() {
 			defer wg.Done()
 			err := op(ctx, i)
-			took := time.Since(due)
+			p.record(time.Since(due), err)
 			<-slots
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				p.errors++
-				if p.firstErr == "" {
-					p.firstErr = err.Error()
-				}
-				return
-			}
-			p.latencies = append(p.latencies, took)
 		}()
 	}
 	wg.Wait()

@@ -130,13 +130,15 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	if c.Env != EnvDevelopment && c.Env != EnvProduction {
 		errs = append(errs, "CASEDESK_ENV must be development or production")
 	}
-	if v := get("TEMPORAL_TLS", "false"); v != "" {
-		b, err := strconv.ParseBool(v)
+	// flag reads a true/false variable; false when unset.
+	flag := func(name string) bool {
+		b, err := strconv.ParseBool(get(name, "false"))
 		if err != nil {
-			errs = append(errs, "TEMPORAL_TLS must be true or false")
+			errs = append(errs, name+" must be true or false")
 		}
-		c.TemporalTLS = b || c.TemporalAPIKey != ""
+		return b
 	}
+	c.TemporalTLS = flag("TEMPORAL_TLS") || c.TemporalAPIKey != ""
 	c.LinkTTL = DefaultLinkTTL
 	if v := get("CASEDESK_LINK_TTL", ""); v != "" {
 		d, err := time.ParseDuration(v)
@@ -258,13 +260,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	if c.MetricsAddr == "off" {
 		c.MetricsAddr = ""
 	}
-	if v := get("CASEDESK_PPROF", "false"); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			errs = append(errs, "CASEDESK_PPROF must be true or false")
-		}
-		c.Pprof = b
-	}
+	c.Pprof = flag("CASEDESK_PPROF")
 	c.OTLPTraces = get("OTEL_EXPORTER_OTLP_ENDPOINT", "") != "" || get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "") != ""
 	c.WebhookWorkers, c.WebhookRetry, c.WebhookRetryFor = 4, casedesk.DefaultWebhookRetry, casedesk.WebhookRetryFor
 	if v := get("CASEDESK_WEBHOOK_WORKERS", ""); v != "" {

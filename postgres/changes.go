@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
-	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -30,76 +29,33 @@ func caseChangePayload(id string, version int64) string {
 type Changes struct {
 	db     *DB
 	log    *slog.Logger
-	mu     sync.Mutex
-	subs   map[*Subscription]struct{}
+	hub    hub[CaseChange]
 	listen atomic.Bool
 }
 
-// Subscription receives changes on C. When it could not keep up, or the
-// listener reconnected and may have missed some, Lost reports true once:
-// the subscriber should then reread everything.
-type Subscription struct {
-	C    chan CaseChange
-	lost atomic.Bool
-}
-
-// Lost reports, and clears, whether changes may have been missed.
-func (s *Subscription) Lost() bool { return s.lost.Swap(false) }
+// Subscription receives case changes (Sub).
+type Subscription = Sub[CaseChange]
 
 // NewChanges returns a listener on db; Run starts it.
 func (db *DB) NewChanges(log *slog.Logger) *Changes {
-	return &Changes{db: db, log: log, subs: map[*Subscription]struct{}{}}
+	return &Changes{db: db, log: log}
 }
 
 // Subscribe returns a subscription and the function that ends it.
-func (c *Changes) Subscribe() (*Subscription, func()) {
-	s := &Subscription{C: make(chan CaseChange, 64)}
-	c.mu.Lock()
-	c.subs[s] = struct{}{}
-	c.mu.Unlock()
-	return s, func() {
-		c.mu.Lock()
-		delete(c.subs, s)
-		c.mu.Unlock()
-	}
-}
+func (c *Changes) Subscribe() (*Subscription, func()) { return c.hub.subscribe() }
 
 // Listening reports whether the listener holds its connection now.
 func (c *Changes) Listening() bool { return c.listen.Load() }
 
-func (c *Changes) publish(ch CaseChange) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for s := range c.subs {
-		select {
-		case s.C <- ch:
-		default:
-			s.lost.Store(true)
-		}
-	}
-}
-
-// lostAll tells every subscriber that changes may have been missed.
-func (c *Changes) lostAll() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for s := range c.subs {
-		s.lost.Store(true)
-		select {
-		case s.C <- CaseChange{}: // wakes the subscriber to see Lost
-		default:
-		}
-	}
-}
-
 // Run listens until ctx ends, reconnecting after a lost connection.
 func (c *Changes) Run(ctx context.Context) {
 	c.db.listen(ctx, listener{channel: CaseChannel, what: "case change", log: c.log, up: &c.listen,
-		lost: c.lostAll,
+		// A zero change wakes each subscriber to see Lost.
+		lost: func() { c.hub.publish(CaseChange{}, true) },
 		payload: func(payload string) {
 			var ch CaseChange
 			if err := json.Unmarshal([]byte(payload), &ch); err == nil && ch.ID != "" {
-				c.publish(ch)
+				c.hub.publish(ch, false)
 			}
 		}})
 }

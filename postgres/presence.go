@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -27,26 +26,17 @@ type Presence struct {
 	log    *slog.Logger
 	table  *casedesk.PresenceTable
 	now    func() time.Time
-	mu     sync.Mutex
-	subs   map[*PresenceSubscription]struct{}
+	hub    hub[string]
 	listen atomic.Bool
 }
 
-// PresenceSubscription receives the IDs of cases whose viewers changed. When
-// it could not keep up, or the listener reconnected, Lost reports true once:
-// the subscriber then rereads every case's presence.
-type PresenceSubscription struct {
-	C    chan string
-	lost atomic.Bool
-}
-
-// Lost reports, and clears, whether changes may have been missed.
-func (s *PresenceSubscription) Lost() bool { return s.lost.Swap(false) }
+// PresenceSubscription receives the IDs of cases whose viewers changed
+// (Sub); after Lost the subscriber rereads every case's presence.
+type PresenceSubscription = Sub[string]
 
 // NewPresence returns a presence hub on db; Run starts it.
 func (db *DB) NewPresence(log *slog.Logger) *Presence {
-	return &Presence{db: db, log: log, table: casedesk.NewPresenceTable(), now: time.Now,
-		subs: map[*PresenceSubscription]struct{}{}}
+	return &Presence{db: db, log: log, table: casedesk.NewPresenceTable(), now: time.Now}
 }
 
 // Beat sends h to every replica, this one included.
@@ -69,46 +59,21 @@ func (p *Presence) All() []casedesk.CasePresence { return p.table.All() }
 func (p *Presence) Listening() bool { return p.listen.Load() }
 
 // Subscribe returns a subscription and the function that ends it.
-func (p *Presence) Subscribe() (*PresenceSubscription, func()) {
-	s := &PresenceSubscription{C: make(chan string, 64)}
-	p.mu.Lock()
-	p.subs[s] = struct{}{}
-	p.mu.Unlock()
-	return s, func() {
-		p.mu.Lock()
-		delete(p.subs, s)
-		p.mu.Unlock()
-	}
-}
-
-func (p *Presence) publish(caseID string, lost bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for s := range p.subs {
-		if lost {
-			s.lost.Store(true)
-		}
-		select {
-		case s.C <- caseID:
-		default:
-			s.lost.Store(true)
-		}
-	}
-}
+func (p *Presence) Subscribe() (*PresenceSubscription, func()) { return p.hub.subscribe() }
 
 // Run listens and sweeps until ctx ends, reconnecting after a lost
 // connection.
 func (p *Presence) Run(ctx context.Context) {
 	go p.sweep(ctx)
 	p.db.listen(ctx, listener{channel: PresenceChannel, what: "presence", log: p.log, up: &p.listen,
-		lost: func() { p.publish("", true) },
+		lost: func() { p.hub.publish("", true) },
 		payload: func(payload string) {
 			var h casedesk.Heartbeat
 			if err := json.Unmarshal([]byte(payload), &h); err != nil || h.CaseID == "" || h.UserID == "" {
 				return
 			}
 			if p.table.Apply(h) {
-				p.publish(h.CaseID, false)
+				p.hub.publish(h.CaseID, false)
 			}
 		}})
 }
@@ -122,7 +87,7 @@ func (p *Presence) sweep(ctx context.Context) {
 			return
 		case <-tick.C:
 			for _, id := range p.table.Expire(p.now()) {
-				p.publish(id, false)
+				p.hub.publish(id, false)
 			}
 		}
 	}

@@ -67,8 +67,6 @@ type Cases struct {
 	// for a workflow task (Open); without it every case opens with an
 	// Update-with-Start.
 	Projector Projector
-	// Now is the clock of an opening decided here; time.Now when nil.
-	Now func() time.Time
 }
 
 // Projector writes a case and its new events to the read model
@@ -98,11 +96,7 @@ func (s *Cases) Open(ctx context.Context, id string, req casedesk.OpenRequest, b
 	if s.Projector == nil || req.Type == casedesk.TypeRefund {
 		return s.openWithUpdate(ctx, id, req, by)
 	}
-	now := time.Now
-	if s.Now != nil {
-		now = s.Now
-	}
-	c, events, err := s.Rules.Open(id, req, by, now())
+	c, events, err := s.Rules.Open(id, req, by, time.Now())
 	if err != nil {
 		metrics.CaseAction(workflows.UpdateOpen, err)
 		return casedesk.Case{}, err

@@ -50,7 +50,7 @@ type workload struct {
 	opened      atomic.Int64
 	refusals    map[string]int // definite 4xx answers by action and status
 	decidedKeys map[string]bool
-	// decideRetries counts the decisions of a key answered 404.
+	// decideRetries counts, per supervisor's decision, the answers 404.
 	decideRetries map[string]int
 }
 
@@ -432,13 +432,14 @@ func (w *workload) decideOne(ctx context.Context, a map[string]any, i int) {
 		if n >= max(1, int(required)) || decided[sup.id] {
 			continue
 		}
-		key := "decide-" + id + "-" + sup.id
+		decision := "decide-" + id + "-" + sup.id
 		w.mu.Lock()
-		done, retry := w.decidedKeys[key], w.decideRetries[key]
+		done, retry := w.decidedKeys[decision], w.decideRetries[decision]
 		w.mu.Unlock()
 		if done {
 			continue
 		}
+		key := decision
 		if retry > 0 {
 			// A fresh key: the first one's 404 is what it replays.
 			key = fmt.Sprintf("%s-retry-%d", key, retry)
@@ -455,9 +456,9 @@ func (w *workload) decideOne(ctx context.Context, a map[string]any, i int) {
 			// (yet): the projection of a workflow task whose completion
 			// was lost, which the task run in its place redoes. A
 			// supervisor who still sees it pending tries again.
-			w.decideRetries["decide-"+id+"-"+sup.id]++
+			w.decideRetries[decision]++
 		} else {
-			w.decidedKeys["decide-"+id+"-"+sup.id] = r.ok() || !r.inDoubt
+			w.decidedKeys[decision] = r.ok() || !r.inDoubt
 		}
 		w.mu.Unlock()
 		if t := w.existing(caseID); t != nil {
