@@ -30,7 +30,9 @@ type WebhookDisabledData struct {
 
 var webhookDisabled = kindTemplates{
 	texttemplate.Must(texttemplate.New(KindWebhookDisabled).Funcs(funcs).ParseFS(templateFS, "templates/"+KindWebhookDisabled+".txt")),
-	htmltemplate.Must(htmltemplate.New(KindWebhookDisabled).Funcs(funcs).ParseFS(templateFS, "templates/"+KindWebhookDisabled+".html")),
+	// The layout's page, with this file's "html" in place of the layout's.
+	htmltemplate.Must(htmltemplate.New(KindWebhookDisabled).Funcs(funcs).ParseFS(templateFS,
+		"templates/layout.html", "templates/"+KindWebhookDisabled+".html")),
 }
 
 // RenderWebhookDisabled renders the email telling the admins that a webhook
